@@ -1,0 +1,144 @@
+-- The analysis views over the loaded tables (ev_<kind>, strings, capture_files, syscall_names).
+-- Dictionary columns of the raw tables are ids into `strings`; the views give text.
+
+CREATE OR REPLACE VIEW container_records AS
+SELECT c.capture_id, cap.host, e.ts, e.cgroup_id,
+       s_id.value AS container_id, s_name.value AS name, s_img.value AS image, s_rt.value AS runtime,
+       s_cg.value AS cgroup_path, e.ips, e.labels, e.started_at, e.first_seen, e.last_seen
+FROM ev_container e
+JOIN capture_files cap USING (capture_id)
+JOIN (SELECT DISTINCT capture_id FROM ev_container) c USING (capture_id)
+LEFT JOIN strings s_id ON s_id.id = e.container_id
+LEFT JOIN strings s_name ON s_name.id = e.container_name
+LEFT JOIN strings s_img ON s_img.id = e.image
+LEFT JOIN strings s_rt ON s_rt.id = e.runtime
+LEFT JOIN strings s_cg ON s_cg.id = e.cgroup_path;
+
+-- cgroup → container, per capture (a capture carries its own container records).
+CREATE OR REPLACE VIEW cgroup_containers AS
+SELECT capture_id, cgroup_id, arg_max(container_id, ts) AS container_id, arg_max(name, ts) AS container
+FROM container_records GROUP BY capture_id, cgroup_id;
+
+CREATE OR REPLACE VIEW captures AS
+SELECT capture, path, host, kernel, arch, format_version,
+       recorder_started_at AS started_at,
+       (SELECT max(ts) FROM (SELECT ts, capture_id FROM ev_stats UNION ALL SELECT ts, capture_id FROM ev_container) x WHERE x.capture_id = c.capture_id) AS ended_at,
+       options, warning
+FROM capture_files c;
+
+CREATE OR REPLACE VIEW containers AS
+SELECT host, arg_max(capture, ts) AS capture, container_id, left(container_id, 12) AS short_id,
+       arg_max(name, ts) AS name, arg_max(image, ts) AS image, arg_max(runtime, ts) AS runtime,
+       arg_max(cgroup_id, ts) AS cgroup_id, arg_max(cgroup_path, ts) AS cgroup_path,
+       arg_max(ips, ts) AS ips, arg_max(labels, ts) AS labels, max(started_at) AS started_at,
+       min(first_seen) AS first_seen, max(last_seen) AS last_seen
+FROM container_records JOIN capture_files USING (capture_id, host)
+GROUP BY host, container_id;
+
+CREATE OR REPLACE VIEW syscalls AS
+SELECT cap.host, cap.capture, e.ts, cc.container_id, cc.container, e.cgroup_id, e.pid, e.tid,
+       s_comm.value AS comm, e.syscall_nr AS nr, n.name,
+       CASE WHEN e.compat THEN coalesce(n.arch, 'compat') ELSE cap.arch END AS arch,
+       e.compat, e.filtered, e.count, e.errors, e.denied, e.denied_errno
+FROM ev_syscall e
+JOIN capture_files cap USING (capture_id)
+LEFT JOIN cgroup_containers cc USING (capture_id, cgroup_id)
+LEFT JOIN strings s_comm ON s_comm.id = e.comm
+LEFT JOIN syscall_names n ON n.capture_id = e.capture_id AND n.compat = e.compat AND n.nr = e.syscall_nr;
+
+CREATE OR REPLACE VIEW execs AS
+SELECT cap.host, cap.capture, e.ts, cc.container_id, cc.container, e.cgroup_id, e.pid, e.tid, e.ppid, e.uid,
+       s_comm.value AS comm, s_file.value AS filename, e.argv, e.truncated
+FROM ev_exec e
+JOIN capture_files cap USING (capture_id)
+LEFT JOIN cgroup_containers cc USING (capture_id, cgroup_id)
+LEFT JOIN strings s_comm ON s_comm.id = e.comm
+LEFT JOIN strings s_file ON s_file.id = e.filename;
+
+CREATE OR REPLACE VIEW processes AS
+WITH forks AS (
+  SELECT capture_id, cgroup_id, pid, arg_min(ppid, ts) AS ppid, min(ts) AS started_at FROM ev_fork GROUP BY ALL
+), last_exec AS (
+  SELECT capture_id, cgroup_id, pid, arg_max(ppid, ts) AS ppid, arg_max(comm, ts) AS comm, arg_max(filename, ts) AS filename,
+         arg_max(argv, ts) AS argv, min(ts) AS exec_at
+  FROM ev_exec GROUP BY ALL
+), exits AS (
+  SELECT capture_id, cgroup_id, pid, arg_max(comm, ts) AS comm, max(ts) AS exited_at, arg_max(exit_code, ts) AS exit_code FROM ev_exit GROUP BY ALL
+), pids AS (
+  SELECT capture_id, cgroup_id, pid FROM forks UNION SELECT capture_id, cgroup_id, pid FROM last_exec
+  UNION SELECT capture_id, cgroup_id, pid FROM exits
+)
+SELECT cap.host, cap.capture, cc.container_id, cc.container, p.pid, coalesce(f.ppid, x.ppid) AS ppid,
+       s_comm.value AS comm, s_file.value AS filename, x.argv, f.started_at, x.exec_at, q.exited_at, q.exit_code
+FROM pids p
+JOIN capture_files cap USING (capture_id)
+LEFT JOIN forks f USING (capture_id, cgroup_id, pid)
+LEFT JOIN last_exec x USING (capture_id, cgroup_id, pid)
+LEFT JOIN exits q USING (capture_id, cgroup_id, pid)
+LEFT JOIN cgroup_containers cc USING (capture_id, cgroup_id)
+LEFT JOIN strings s_comm ON s_comm.id = coalesce(q.comm, x.comm)
+LEFT JOIN strings s_file ON s_file.id = x.filename;
+
+CREATE OR REPLACE VIEW opens AS
+SELECT cap.host, cap.capture, e.ts, cc.container_id, cc.container, e.pid, e.tid, s_comm.value AS comm, e.uid,
+       coalesce(n.name, '#' || e.syscall_nr) AS syscall, s_path.value AS path, e.open_flags AS flags,
+       s_fs.value AS fs_type, e.fs_magic, e.ret, CASE WHEN e.ret < 0 THEN -e.ret END AS errno, e.truncated
+FROM ev_open e
+JOIN capture_files cap USING (capture_id)
+LEFT JOIN cgroup_containers cc USING (capture_id, cgroup_id)
+LEFT JOIN strings s_comm ON s_comm.id = e.comm
+LEFT JOIN strings s_path ON s_path.id = e.path
+LEFT JOIN strings s_fs ON s_fs.id = e.fs_type
+LEFT JOIN syscall_names n ON n.capture_id = e.capture_id AND NOT n.compat AND n.nr = e.syscall_nr;
+
+-- Every TCP event with its side's process and container.
+CREATE OR REPLACE VIEW net_events AS
+SELECT cap.host, cap.capture, e.capture_id, e.kind, e.ts, cc.container_id, cc.container, e.cgroup_id, e.pid, e.tid,
+       s_comm.value AS comm, e.uid, e.ret, e.protocol, e.family, e.laddr, e.lport, e.raddr, e.rport,
+       e.sock_cookie, e.duration_ns, e.bytes_sent, e.bytes_received
+FROM (
+  SELECT 'connect' AS kind, capture_id, ts, cgroup_id, pid, tid, comm, uid, ret, protocol, family, laddr, lport, raddr, rport, sock_cookie,
+         NULL::UBIGINT AS duration_ns, NULL::UBIGINT AS bytes_sent, NULL::UBIGINT AS bytes_received FROM ev_connect
+  UNION ALL
+  SELECT 'accept', capture_id, ts, cgroup_id, pid, tid, comm, uid, ret, protocol, family, laddr, lport, raddr, rport, sock_cookie,
+         NULL, NULL, NULL FROM ev_accept
+  UNION ALL
+  SELECT 'close', capture_id, ts, cgroup_id, pid, tid, comm, NULL, NULL, protocol, family, laddr, lport, raddr, rport, sock_cookie,
+         duration_ns, bytes_sent, bytes_received FROM ev_close
+) e
+JOIN capture_files cap USING (capture_id)
+LEFT JOIN cgroup_containers cc USING (capture_id, cgroup_id)
+LEFT JOIN strings s_comm ON s_comm.id = e.comm;
+
+-- One row per TCP connection: the client's connect joined with the server's accept (same host,
+-- matching 4-tuple), plus its close. Either side may be missing (outside the recorded set).
+CREATE OR REPLACE VIEW connections AS
+WITH c AS (SELECT * FROM net_events WHERE kind = 'connect'),
+     a AS (SELECT * FROM net_events WHERE kind = 'accept'),
+     cl AS (SELECT host, sock_cookie, max(duration_ns) AS duration_ns, max(bytes_sent) AS bytes_sent,
+                   max(bytes_received) AS bytes_received FROM net_events WHERE kind = 'close' GROUP BY ALL),
+     pairs AS (
+       SELECT coalesce(c.host, a.host) AS host, coalesce(c.capture, a.capture) AS capture, coalesce(c.ts, a.ts) AS ts,
+              c.container_id AS client_container_id, c.container AS client_container, c.pid AS client_pid, c.comm AS client_comm,
+              coalesce(c.laddr, a.raddr) AS client_addr, coalesce(c.lport, a.rport) AS client_port,
+              a.container_id AS server_container_id, a.container AS server_container, a.pid AS server_pid, a.comm AS server_comm,
+              coalesce(a.laddr, c.raddr) AS server_addr, coalesce(a.lport, c.rport) AS server_port,
+              coalesce(c.family, a.family) AS family, c.ret,
+              c.sock_cookie AS client_cookie, a.sock_cookie AS server_cookie,
+              CASE WHEN c.host IS NOT NULL AND a.host IS NOT NULL THEN 'both' WHEN c.host IS NOT NULL THEN 'client' ELSE 'server' END AS seen
+       FROM c FULL OUTER JOIN a
+         ON c.host = a.host AND c.laddr = a.raddr AND c.lport = a.rport AND c.raddr = a.laddr AND c.rport = a.lport
+            AND (c.ret = 0 OR c.ret = -115)
+     )
+SELECT p.host, p.capture, p.ts, client_container_id, client_container, client_pid, client_comm, client_addr, client_port,
+       server_container_id, server_container, server_pid, server_comm, server_addr, server_port, family, p.ret,
+       coalesce(x.duration_ns, y.duration_ns) AS duration_ns, coalesce(x.bytes_sent, y.bytes_received) AS bytes_sent,
+       coalesce(x.bytes_received, y.bytes_sent) AS bytes_received, seen
+FROM pairs p
+LEFT JOIN cl x ON x.host = p.host AND x.sock_cookie = p.client_cookie
+LEFT JOIN cl y ON y.host = p.host AND y.sock_cookie = p.server_cookie;
+
+CREATE OR REPLACE VIEW stats AS
+SELECT cap.host, cap.capture, s.value AS name, arg_max(e.stat_value, e.ts) AS value
+FROM ev_stats e JOIN capture_files cap USING (capture_id) JOIN strings s ON s.id = e.stat_name
+GROUP BY ALL;

@@ -1,0 +1,92 @@
+/**
+ * The friendly analysis API: open captures into DuckDB (offline: no extension downloads), create
+ * the views from queries/views.sql, and run SQL with bound parameters.
+ * See docs/analysis-api.md for the views.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { loadCaptures, tableDdl, type LoadResult, type Progress } from './load.js';
+import { expandCapturePaths } from './paths.js';
+import { readQuery } from './queries.js';
+import { toPlain } from './values.js';
+import { CliError, EXIT, errorMessage } from '../util/errors.js';
+
+export interface OpenOptions {
+  /** Keep the loaded database in this file; reopened without reloading when it exists. */
+  db?: string;
+  progress?: Progress;
+  /** Called once per warning (recovered truncated files …). */
+  onWarning?: (message: string) => void;
+}
+
+export type Params = Record<string, unknown> | unknown[];
+
+export class Analysis {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+    readonly load: LoadResult | null,
+  ) {}
+
+  static async open(patterns: string[], opts: OpenOptions = {}): Promise<Analysis> {
+    const paths = patterns.length > 0 ? expandCapturePaths(patterns) : [];
+    const reuse = opts.db !== undefined && existsSync(opts.db) && statSync(opts.db).size > 0;
+    if (paths.length === 0 && !reuse) throw new CliError('give at least one capture file (or --db with a loaded database)', EXIT.usage);
+    if (paths.length > 65535) throw new CliError('too many captures at once (max 65535)', EXIT.usage);
+    const instance = await DuckDBInstance.create(opts.db ?? ':memory:', {
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'true',
+    });
+    const connection = await instance.connect();
+    let load: LoadResult | null = null;
+    try {
+      if (!reuse) {
+        await connection.run(tableDdl());
+        load = await loadCaptures(connection, paths, opts.progress);
+        for (const w of load.warnings) opts.onWarning?.(w);
+      } else if (paths.length > 0) {
+        opts.onWarning?.(`using the database already loaded in ${opts.db}; ignoring the capture arguments (delete it to reload)`);
+      }
+      await connection.run(readQuery('views').sql);
+    } catch (err) {
+      connection.closeSync();
+      if (err instanceof CliError) throw err;
+      throw new CliError(`loading failed: ${errorMessage(err)}`, EXIT.input);
+    }
+    return new Analysis(instance, connection, load);
+  }
+
+  /** Runs SQL with bound parameters; rows as plain JS objects (bigint for 64-bit, ns bigint for timestamps). */
+  async all(sql: string, params?: Params): Promise<Record<string, unknown>[]> {
+    const reader = await this.connection.runAndReadAll(sql, params as Record<string, DuckDBValue> | DuckDBValue[] | undefined);
+    const names = reader.columnNames();
+    return reader.getRows().map((row) => Object.fromEntries(row.map((v, i) => [names[i]!, toPlain(v)])));
+  }
+
+  /** Like all(), also returning column names (kept when there are no rows). */
+  async table(sql: string, params?: Params): Promise<{ columns: string[]; rows: unknown[][] }> {
+    const reader = await this.connection.runAndReadAll(sql, params as Record<string, DuckDBValue> | DuckDBValue[] | undefined);
+    return { columns: reader.columnNames(), rows: reader.getRows().map((r) => r.map(toPlain)) };
+  }
+
+  /** Runs queries/<name>.sql. Parameters the query does not use are dropped. */
+  async named(name: string, params: Record<string, unknown> = {}): Promise<Record<string, unknown>[]> {
+    const q = readQuery(name);
+    return this.all(q.sql, pickParams(q.sql, params));
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** DuckDB refuses parameters a statement doesn't name; keep the ones it does. */
+export function pickParams(sql: string, params: Record<string, unknown>): Record<string, unknown> {
+  const used = new Set([...sql.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!));
+  return Object.fromEntries(Object.entries(params).filter(([k]) => used.has(k)));
+}
+
+export function openAnalysis(paths: string[], opts?: OpenOptions): Promise<Analysis> {
+  return Analysis.open(paths, opts);
+}

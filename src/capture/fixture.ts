@@ -1,0 +1,66 @@
+/**
+ * Builds a real capture from plain row objects: for tests, fixtures and small generated files.
+ * The recorder does not use this (it hands typed columns to CaptureWriter directly).
+ */
+import { hostname, release } from 'node:os';
+import { CaptureWriter, type CaptureMetadata } from './writer.js';
+import { KINDS, columnsOf, type HostInfo, type Kind, type SyscallTable } from './schema.js';
+import { syscallTableFor } from '../syscalls/index.js';
+
+export type Row = { kind: Kind } & Record<string, unknown>;
+
+export interface FixtureOptions {
+  host?: Partial<HostInfo>;
+  syscalls?: SyscallTable;
+  options?: Record<string, unknown>;
+  startedAtNs?: bigint;
+  force?: boolean;
+  rows: Row[];
+}
+
+export function defaultHost(over: Partial<HostInfo> = {}): HostInfo {
+  return { hostname: hostname(), kernel: release(), arch: 'x86_64', boot_time_ns: '0', ...over };
+}
+
+export async function writeCaptureFromRows(path: string, opts: FixtureOptions): Promise<void> {
+  const host = defaultHost(opts.host);
+  const firstTs = opts.rows.reduce<bigint | null>((m, r) => {
+    const ts = toNs(r.ts);
+    return ts !== null && (m === null || ts < m) ? ts : m;
+  }, null);
+  const meta: CaptureMetadata = {
+    host,
+    syscalls: opts.syscalls ?? syscallTableFor(host.arch),
+    options: opts.options ?? { source: 'fixture' },
+    recorder: { version: 'fixture', started_at_ns: String(opts.startedAtNs ?? firstTs ?? 0n) },
+  };
+  const writer = await CaptureWriter.create(path, meta, { force: opts.force ?? true });
+  try {
+    for (const kind of KINDS) {
+      const rows = opts.rows.filter((r) => r.kind === kind);
+      if (rows.length === 0) continue;
+      const columns: Record<string, unknown[]> = {};
+      for (const c of columnsOf(kind)) {
+        if (c.name === 'kind') continue;
+        columns[c.name] = rows.map((r) => normalize(r[c.name], c.type));
+      }
+      writer.writeBatch(kind, rows.length, columns as never);
+    }
+  } finally {
+    writer.close();
+  }
+}
+
+function toNs(v: unknown): bigint | null {
+  if (v == null) return null;
+  if (v instanceof Date) return BigInt(v.getTime()) * 1_000_000n;
+  return BigInt(v as number | bigint);
+}
+
+function normalize(v: unknown, type: string): unknown {
+  if (v === undefined) v = null;
+  if (type === 'timestamp') return toNs(v);
+  if (type === 'bool') return v == null ? null : Boolean(v);
+  if (type === 'utf8' && v != null && typeof v === 'object') return JSON.stringify(v);
+  return v;
+}

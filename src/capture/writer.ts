@@ -1,0 +1,208 @@
+/**
+ * Writes a capture: one Arrow IPC file, ZSTD-compressed record batches of one kind each.
+ *
+ * The bytes go to disk at every `writeBatch` (the recorder calls it at least once a second), so a
+ * recorder killed at any moment leaves a file whose complete batches can be recovered by reading
+ * the stream that follows the 8-byte magic (see reader.ts). See docs/capture-format.md.
+ */
+import { closeSync, fsyncSync, openSync, writevSync, constants as fsc } from 'node:fs';
+import { CompressionType, RecordBatch, RecordBatchFileWriter, RecordBatchWriter, Struct, makeData, type Schema } from 'apache-arrow';
+import { captureSchema } from './arrow-types.js';
+import { encodeColumn, nullColumn, type EncodeContext } from './encode.js';
+import type { ColumnInput } from './columns.js';
+import { DictionaryEncoder } from './columns.js';
+import { COLUMNS, FORMAT_VERSION, META, columnsOf, type HostInfo, type Kind, type SyscallTable } from './schema.js';
+import { useZstd } from './zstd.js';
+import { CliError, EXIT } from '../util/errors.js';
+
+export interface CaptureMetadata {
+  host: HostInfo;
+  syscalls: SyscallTable;
+  options: Record<string, unknown>;
+  recorder: { version: string; started_at_ns: string };
+}
+
+/** Rows per record batch: big enough to compress well, small enough to read in bounded memory. */
+export const MAX_BATCH_ROWS = 1 << 17;
+const PREFIX = 8; // bytes of the uncompressed-length prefix of each compressed buffer
+
+/**
+ * apache-arrow 21.2.0's file writer has two problems we correct here:
+ *  - it writes the *compressed* length in each buffer's 8-byte prefix; the format wants the
+ *    uncompressed length (its own reader ignores the value, pyarrow does not);
+ *  - it writes no schema message after the magic, so the stream part of the file cannot be read
+ *    on its own, which is exactly what recovering a cut file needs.
+ * And it buffers all output; we hand every message straight to the file instead.
+ */
+class FileSink extends RecordBatchFileWriter {
+  private queue: Uint8Array[] = [];
+
+  constructor(private readonly fd: number) {
+    super({ compressionType: CompressionType.ZSTD });
+  }
+
+  protected override _write(chunk: ArrayBufferView): this {
+    // `_started` is the base writer's flag; bytes before start are not part of the file.
+    const self = this as unknown as { _started: boolean; _position: number };
+    if (self._started && chunk.byteLength > 0) {
+      this.queue.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength).slice());
+      self._position += chunk.byteLength;
+    }
+    return this;
+  }
+
+  protected override _writeSchema(schema: Schema): this {
+    const self = this as unknown as { _writeMagic(): FileSink; _writePadding(n: number): FileSink };
+    self._writeMagic();
+    self._writePadding(2);
+    // The stream writer's _writeSchema emits the schema message.
+    const streamWriteSchema = (RecordBatchWriter.prototype as unknown as { _writeSchema(s: Schema): unknown })._writeSchema;
+    streamWriteSchema.call(this, schema);
+    return this;
+  }
+
+  protected override _compressBodyBuffers(buffers: ArrayBufferView[]) {
+    const codec = { encode: (b: Uint8Array) => compressBuffer(b) };
+    let offset = 0;
+    const out: Uint8Array[] = [];
+    const regions: { offset: number; length: number }[] = [];
+    for (const view of buffers) {
+      const raw = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+      if (raw.byteLength === 0) {
+        out.push(new Uint8Array(0), new Uint8Array(0));
+        regions.push({ offset, length: 0 });
+        continue;
+      }
+      const packed = codec.encode(raw);
+      const useCompressed = packed.byteLength < raw.byteLength;
+      const body = useCompressed ? packed : raw;
+      const prefix = new DataView(new ArrayBuffer(PREFIX));
+      prefix.setBigInt64(0, useCompressed ? BigInt(raw.byteLength) : -1n, true);
+      out.push(new Uint8Array(prefix.buffer), body);
+      offset += ((offset + 7) & ~7) - offset;
+      regions.push({ offset, length: PREFIX + body.byteLength });
+      offset += PREFIX + body.byteLength;
+    }
+    offset += ((offset + 7) & ~7) - offset;
+    // BufferRegion is a plain {offset, length} record in apache-arrow's metadata.
+    return { byteLength: offset, bufferRegions: regions as never, buffers: out };
+  }
+
+  /** Sends everything queued to the file in one writev. */
+  drainTo(): number {
+    let bytes = 0;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, 1024);
+      bytes += writevSync(this.fd, batch);
+    }
+    return bytes;
+  }
+}
+
+let compressBuffer: (b: Uint8Array) => Uint8Array = () => {
+  throw new Error('zstd not initialised');
+};
+
+export interface CreateOptions {
+  force?: boolean;
+}
+
+export class CaptureWriter {
+  private readonly dictionaries = new Map<string, DictionaryEncoder>();
+  private readonly sink: FileSink;
+  private readonly schema: Schema;
+  private closed = false;
+  /** Strings that were not valid UTF-8 and were repaired (U+FFFD), counted as a stat. */
+  invalidUtf8 = 0;
+  bytesWritten = 0;
+  rowsWritten = 0;
+
+  private constructor(
+    private readonly fd: number,
+    readonly path: string,
+    meta: CaptureMetadata,
+  ) {
+    const metadata = new Map<string, string>([
+      [META.format, 'contxray'],
+      [META.version, FORMAT_VERSION],
+      [META.host, JSON.stringify(meta.host)],
+      [META.syscalls, JSON.stringify(meta.syscalls)],
+      [META.options, JSON.stringify(meta.options)],
+      [META.recorder, JSON.stringify(meta.recorder)],
+    ]);
+    this.schema = captureSchema(metadata);
+    for (const c of COLUMNS) if (c.type === 'dict') this.dictionaries.set(c.name, new DictionaryEncoder(() => this.invalidUtf8++));
+    this.sink = new FileSink(fd);
+    this.sink.reset(undefined, this.schema);
+    this.bytesWritten += this.sink.drainTo();
+  }
+
+  /** Creates the file (mode 0600: captures hold secrets from argv); refuses to overwrite unless force. */
+  static async create(path: string, meta: CaptureMetadata, opts: CreateOptions = {}): Promise<CaptureWriter> {
+    const codec = await useZstd();
+    compressBuffer = (b) => codec.compress(b, 3);
+    const flags = fsc.O_WRONLY | fsc.O_CREAT | (opts.force ? fsc.O_TRUNC : fsc.O_EXCL);
+    let fd: number;
+    try {
+      fd = openSync(path, flags, 0o600);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') throw new CliError(`${path} exists; use --force to overwrite it`, EXIT.usage);
+      throw new CliError(`cannot create ${path}: ${(err as Error).message}`, EXIT.input);
+    }
+    return new CaptureWriter(fd, path, meta);
+  }
+
+  /** Id of a string in a dict column's dictionary (for callers that encode ahead). */
+  dictionary(column: string): DictionaryEncoder {
+    const d = this.dictionaries.get(column);
+    if (!d) throw new Error(`${column} is not a dictionary column`);
+    return d;
+  }
+
+  /**
+   * Writes `length` events of one kind. `columns` must hold every column of that kind (see
+   * columnsOf); other columns are written as nulls. Large inputs are split into several batches.
+   */
+  writeBatch(kind: Kind, length: number, columns: Record<string, ColumnInput>): void {
+    if (this.closed) throw new Error('capture writer is closed');
+    if (length === 0) return;
+    for (let start = 0; start < length; start += MAX_BATCH_ROWS) {
+      const end = Math.min(length, start + MAX_BATCH_ROWS);
+      this.writeSlice(kind, start, end, columns);
+    }
+    this.bytesWritten += this.sink.drainTo();
+  }
+
+  private writeSlice(kind: Kind, start: number, end: number, columns: Record<string, ColumnInput>): void {
+    const length = end - start;
+    const ctx: EncodeContext = { start, end, dictionaries: this.dictionaries, onInvalidUtf8: () => this.invalidUtf8++ };
+    const wanted = new Set(columnsOf(kind).map((c) => c.name));
+    const children = this.schema.fields.map((field, i) => {
+      const column = COLUMNS[i]!;
+      if (column.name === 'kind') return encodeColumn(column, field.type, new Array(length).fill(kind), { ...ctx, start: 0, end: length });
+      if (!wanted.has(column.name)) return nullColumn(column, field.type, length, this.dictionaries);
+      const input = columns[column.name];
+      if (input === undefined) throw new Error(`${kind} batch lacks column ${column.name}`);
+      return encodeColumn(column, field.type, input, ctx);
+    });
+    const struct = makeData({ type: new Struct(this.schema.fields), length, nullCount: 0, children });
+    this.sink.write(new RecordBatch(this.schema, struct));
+    this.rowsWritten += length;
+  }
+
+  /** Forces written batches to stable storage (the recorder calls this about once a second). */
+  sync(): void {
+    fsyncSync(this.fd);
+  }
+
+  /** Writes the footer and closes the file. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.sink.finish();
+    this.bytesWritten += this.sink.drainTo();
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+  }
+}

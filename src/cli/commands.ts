@@ -1,0 +1,5 @@
+/** Every subcommand, in the order `--help` lists them. Each lives in its own file. */
+import type { CommandModule } from 'yargs';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const COMMANDS: CommandModule<any, any>[] = [];
