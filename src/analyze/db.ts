@@ -4,7 +4,7 @@
  * See docs/analysis-api.md for the views.
  */
 import { existsSync, statSync } from 'node:fs';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, VARCHAR, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { loadCaptures, tableDdl, type LoadResult, type Progress } from './load.js';
 import { expandCapturePaths } from './paths.js';
 import { readQuery } from './queries.js';
@@ -58,21 +58,42 @@ export class Analysis {
 
   /** Runs SQL with bound parameters; rows as plain JS objects (bigint for 64-bit, ns bigint for timestamps). */
   async all(sql: string, params?: Params): Promise<Record<string, unknown>[]> {
-    const reader = await this.connection.runAndReadAll(sql, params as Record<string, DuckDBValue> | DuckDBValue[] | undefined);
+    const reader = await this.run(sql, params);
     const names = reader.columnNames();
     return reader.getRows().map((row) => Object.fromEntries(row.map((v, i) => [names[i]!, toPlain(v)])));
   }
 
   /** Like all(), also returning column names (kept when there are no rows). */
-  async table(sql: string, params?: Params): Promise<{ columns: string[]; rows: unknown[][] }> {
-    const reader = await this.connection.runAndReadAll(sql, params as Record<string, DuckDBValue> | DuckDBValue[] | undefined);
-    return { columns: reader.columnNames(), rows: reader.getRows().map((r) => r.map(toPlain)) };
+  async table(sql: string, params?: Params): Promise<{ columns: string[]; types: string[]; rows: unknown[][] }> {
+    const reader = await this.run(sql, params);
+    return {
+      columns: reader.columnNames(),
+      types: reader.columnTypes().map((t) => t.toString()),
+      rows: reader.getRows().map((r) => r.map(toPlain)),
+    };
+  }
+
+  /** Runs queries/<name>.sql as a table; every parameter it declares is bound (null when not given). */
+  async namedTable(name: string, params: Record<string, unknown> = {}) {
+    const q = readQuery(name);
+    const bound = Object.fromEntries(q.params.map((p) => [p, params[p] ?? null]));
+    return this.table(q.sql, pickParams(q.sql, { ...bound, ...params }));
+  }
+
+  /** A null parameter has no type DuckDB can infer; bind it as a VARCHAR null (queries cast it). */
+  private run(sql: string, params?: Params) {
+    if (params === undefined) return this.connection.runAndReadAll(sql);
+    const types: Record<string, DuckDBType> | DuckDBType[] = Array.isArray(params) ? [] : {};
+    for (const [k, v] of Object.entries(params)) if (v === null || v === undefined) (types as Record<string, DuckDBType>)[k] = VARCHAR;
+    const values = Array.isArray(params) ? params.map((v) => v ?? null) : Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v ?? null]));
+    return this.connection.runAndReadAll(sql, values as Record<string, DuckDBValue>, types as Record<string, DuckDBType>);
   }
 
   /** Runs queries/<name>.sql. Parameters the query does not use are dropped. */
   async named(name: string, params: Record<string, unknown> = {}): Promise<Record<string, unknown>[]> {
     const q = readQuery(name);
-    return this.all(q.sql, pickParams(q.sql, params));
+    const bound = Object.fromEntries(q.params.map((p) => [p, params[p] ?? null]));
+    return this.all(q.sql, pickParams(q.sql, { ...bound, ...params }));
   }
 
   close(): void {

@@ -16,8 +16,9 @@ export interface NamedQuery {
   sql: string;
 }
 
-/** Queries that are infrastructure, not answers (views) are not listed. */
-const HIDDEN = new Set(['views']);
+/** Infrastructure (views) and the building blocks of report/seccomp are not listed (still runnable). */
+const isHidden = (n: string) => n === 'views' || n.startsWith('report-') || n.startsWith('seccomp');
+const HIDDEN = { has: isHidden };
 
 export function listQueries(): NamedQuery[] {
   return readdirSync(QUERY_DIR)

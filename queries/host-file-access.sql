@@ -1,0 +1,9 @@
+-- files opened on host-shared filesystems (bind mounts, volumes, /proc, /sys, /dev), by path
+-- params: container
+SELECT host, coalesce(container, '(host)') AS container, path, fs_type,
+       count(*) AS opens, count(*) FILTER (WHERE errno IS NOT NULL) AS failed,
+       string_agg(DISTINCT comm, ',' ORDER BY comm) AS programs
+FROM opens
+WHERE $container::VARCHAR IS NULL OR container = $container OR starts_with(container_id, $container)
+GROUP BY ALL
+ORDER BY opens DESC, path;

@@ -1,0 +1,93 @@
+/**
+ * `contxray analyze`: load captures into DuckDB and answer questions — a summary by default,
+ * the user's SQL (--sql), or a named query from queries/ (--query, --list).
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { listQueries } from '../analyze/queries.js';
+import type { Analysis } from '../analyze/db.js';
+import { formatTable, type Format, type ResultTable } from '../util/format.js';
+import { CliError, EXIT } from '../util/errors.js';
+import { bold } from '../util/tty.js';
+import { openCaptures, userQuery, withCaptures, withOutput, writeOutput } from './common.js';
+
+interface Args {
+  captures?: string[];
+  db?: string;
+  sql?: string;
+  query?: string;
+  list?: boolean;
+  format: Format;
+  out?: string;
+  container?: string;
+  since?: string;
+  until?: string;
+  limit?: number;
+}
+
+export const command: CommandModule<object, Args> = {
+  command: 'analyze [captures..]',
+  describe: 'Query captures with DuckDB SQL: summary, named queries, or your own SQL',
+  builder: (y: Argv) =>
+    withOutput(withCaptures(y))
+      .option('sql', { type: 'string', describe: 'run this SQL over the views (captures, containers, syscalls, execs, processes, opens, connections, net_events, stats)' })
+      .option('query', { alias: 'q', type: 'string', describe: 'run a named query from queries/ (see --list)' })
+      .option('list', { type: 'boolean', describe: 'list the named queries with a one-line description' })
+      .option('container', { alias: 'c', type: 'string', describe: 'limit named queries to a container (name or id prefix); bound as $container' })
+      .option('since', { type: 'string', describe: 'named queries: events at or after this time (ISO 8601); bound as $since' })
+      .option('until', { type: 'string', describe: 'named queries: events before this time (ISO 8601); bound as $until' })
+      .option('limit', { type: 'number', describe: 'named queries: rows per group where the query takes $limit' })
+      .conflicts('sql', 'query')
+      .example('$0 analyze trace.arrow', 'summary: hosts, time span, containers, drops')
+      .example("$0 analyze host1.arrow 'day2/*.arrow' -q top-syscalls -c web", 'a named query over many captures')
+      .example(`$0 analyze trace.arrow --sql "SELECT name, sum(count) FROM syscalls GROUP BY 1 ORDER BY 2 DESC"`, 'your own SQL')
+      .example('$0 analyze trace.arrow -q exec-timeline -f csv -o execs.csv', 'CSV to a file')
+      .example('$0 analyze trace.arrow --db trace.duckdb', 'keep the loaded database for repeated queries') as unknown as Argv<Args>,
+  handler: async (args) => {
+    if (args.list) {
+      const rows = listQueries().map((q) => [q.name, q.description, q.params.map((p) => `$${p}`).join(' ')]);
+      writeOutput(formatTable({ columns: ['query', 'description', 'params'], rows }, args.format, { maxWidth: 110 }), args.out);
+      return;
+    }
+    const analysis = await openCaptures(args.captures, args.db);
+    try {
+      if (args.sql !== undefined) {
+        if (args.sql.trim() === '') throw new CliError('--sql is empty', EXIT.usage);
+        const t = await userQuery(() => analysis.table(args.sql!));
+        writeOutput(formatTable(t, args.format), args.out);
+      } else if (args.query !== undefined) {
+        const params = { container: args.container, since: args.since, until: args.until, limit: args.limit };
+        const t = await userQuery(() => analysis.namedTable(args.query!, params));
+        writeOutput(formatTable(t, args.format), args.out);
+      } else {
+        writeOutput(await summary(analysis, args), args.out);
+      }
+    } finally {
+      analysis.close();
+    }
+  },
+};
+
+const SECTIONS: [string, string][] = [
+  ['Captures', 'summary-captures'],
+  ['Containers', 'summary-containers'],
+  ['Lost or cut (drops, truncations)', 'summary-drops'],
+];
+
+async function summary(analysis: Analysis, args: Args): Promise<string> {
+  const tables: Record<string, ResultTable> = {};
+  for (const [title, name] of SECTIONS) tables[title] = await analysis.namedTable(name, { container: args.container });
+  if (args.format === 'table') {
+    return SECTIONS.map(([title]) => {
+      const t = tables[title]!;
+      const body = title.startsWith('Lost') && t.rows.length === 0 ? 'nothing was dropped or truncated\n' : formatTable(t, 'table');
+      return `${bold(title)}\n${body}`;
+    }).join('\n');
+  }
+  if (args.format === 'json' || args.format === 'ndjson') {
+    const obj = Object.fromEntries(
+      SECTIONS.map(([title, name]) => [name.replace('summary-', ''), JSON.parse(formatTable(tables[title]!, 'json'))]),
+    );
+    return `${JSON.stringify(obj, null, args.format === 'json' ? 2 : undefined)}\n`;
+  }
+  return formatTable(tables['Containers']!, args.format);
+}
