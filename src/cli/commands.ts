@@ -1,6 +1,7 @@
 /** Every subcommand, in the order `--help` lists them. Each lives in its own file. */
 import type { CommandModule } from 'yargs';
 import { command as analyze } from './analyze.js';
+import { command as exportCmd } from './export.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const COMMANDS: CommandModule<any, any>[] = [analyze];
+export const COMMANDS: CommandModule<any, any>[] = [analyze, exportCmd];

@@ -1,0 +1,62 @@
+/**
+ * `contxray report`: one self-contained, offline HTML report of one or many captures.
+ * Static SVG charts by default; --interactive inlines vega for tooltips and zoom.
+ */
+import { writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { generateReport, DEFAULT_MAX_ROWS } from '../report/index.js';
+import { CliError, EXIT, errorMessage } from '../util/errors.js';
+import { openCaptures } from './common.js';
+
+interface Args {
+  captures?: string[];
+  db?: string;
+  out: string;
+  container?: string[];
+  interactive?: boolean;
+  title?: string;
+  'max-rows': number;
+}
+
+export const command: CommandModule<object, Args> = {
+  command: 'report [captures..]',
+  describe: 'Write a self-contained HTML report (charts, findings, per-container activity)',
+  builder: (y: Argv) =>
+    y
+      .positional('captures', { type: 'string', array: true, describe: "capture files or quoted globs ('day2/*.arrow')" })
+      .option('db', { type: 'string', describe: 'keep the loaded DuckDB database in this file (reused when it exists)' })
+      .option('out', { alias: 'o', type: 'string', default: 'report.html', describe: 'the HTML file to write' })
+      .option('container', { alias: 'c', type: 'string', array: true, describe: 'only these containers (name, id or id prefix); repeatable' })
+      .option('interactive', { type: 'boolean', default: false, describe: 'inline vega (~830 KB) for tooltips and zoom; still offline' })
+      .option('title', { type: 'string', describe: 'page title (default: the capture names)' })
+      .option('max-rows', { type: 'number', default: DEFAULT_MAX_ROWS, describe: 'rows per long table; the rest is counted as "N more"' })
+      .example('$0 report trace.arrow -o report.html', 'static report, no JavaScript')
+      .example('$0 report host1.arrow host2.arrow --container web --container db --interactive', 'two hosts, two containers, interactive charts') as unknown as Argv<Args>,
+  handler: async (args) => {
+    const maxRows = args['max-rows'];
+    if (!Number.isFinite(maxRows) || maxRows < 1) throw new CliError('--max-rows must be a number ≥ 1', EXIT.usage);
+    const analysis = await openCaptures(args.captures, args.db);
+    let result;
+    try {
+      result = await generateReport(analysis, {
+        captures: (args.captures ?? []).map((p) => basename(p)),
+        title: args.title,
+        containers: (args.container ?? []).map(String),
+        interactive: args.interactive,
+        maxRows,
+      });
+    } finally {
+      analysis.close();
+    }
+    try {
+      writeFileSync(args.out, result.html);
+    } catch (err) {
+      throw new CliError(`cannot write ${args.out}: ${errorMessage(err)}`, EXIT.input);
+    }
+    const kb = (Buffer.byteLength(result.html) / 1024).toFixed(0);
+    process.stderr.write(
+      `contxray: wrote ${args.out} (${kb} KiB): ${result.containers} containers, ${result.charts} charts, ${result.findings} findings\n`,
+    );
+  },
+};
