@@ -211,31 +211,41 @@ function appendBatch(app: DuckDBAppender, kind: Kind, batch: RecordBatch, captur
     return { c, data, vector, bytes: null };
   });
   const captureIds = new Uint16Array(CHUNK).fill(captureId);
+  // One chunk per batch, reset between slices; vectors are fetched once (each fetch crosses N-API).
+  let chunk = DuckDBDataChunk.create(types, CHUNK);
+  const hasValues = sources.some((s) => s.bytes === null);
+  let vectors = types.map((_, i) => duckdb.data_chunk_get_vector(chunk.chunk, i));
   for (let r0 = 0; r0 < batch.numRows; r0 += CHUNK) {
     const n = Math.min(CHUNK, batch.numRows - r0);
-    const chunk = DuckDBDataChunk.create(types, n);
-    copyInto(chunk, 0, captureIds, 0, n, 2);
+    if (r0 > 0) {
+      if (hasValues) {
+        // The value-setting path keeps per-vector state in JS; a fresh chunk keeps it honest.
+        chunk = DuckDBDataChunk.create(types, n);
+        vectors = types.map((_, i) => duckdb.data_chunk_get_vector(chunk.chunk, i));
+      } else duckdb.data_chunk_reset(chunk.chunk);
+    }
+    if (hasValues) chunk.rowCount = n;
+    copyInto(vectors[0]!, captureIds, 0, n, 2);
     sources.forEach(({ c, data, vector, bytes }, i) => {
       const col = i + 1;
       if (bytes) {
         const width = c.type === 'dict' ? 4 : c.type === 'bool' ? 1 : WIDTH[c.type]!;
-        copyInto(chunk, col, bytes, r0, n, width);
-        if (data.nullCount > 0) copyValidity(chunk, col, data, r0, n);
+        copyInto(vectors[col]!, bytes, r0, n, width);
+        if (data.nullCount > 0) copyValidity(vectors[col]!, data, r0, n);
       } else {
         chunk.setColumnValues(col, sliceValues(c.type, vector, r0, n));
       }
     });
+    duckdb.data_chunk_set_size(chunk.chunk, n);
     app.appendDataChunk(chunk);
   }
 }
 
-function copyInto(chunk: DuckDBDataChunk, col: number, src: ArrayBufferView, row0: number, n: number, width: number): void {
-  const vector = duckdb.data_chunk_get_vector(chunk.chunk, col);
+function copyInto(vector: duckdb.Vector, src: ArrayBufferView, row0: number, n: number, width: number): void {
   duckdb.copy_data_to_vector(vector, 0, src.buffer as ArrayBuffer, src.byteOffset + row0 * width, n * width);
 }
 
-function copyValidity(chunk: DuckDBDataChunk, col: number, data: Data, row0: number, n: number): void {
-  const vector = duckdb.data_chunk_get_vector(chunk.chunk, col);
+function copyValidity(vector: duckdb.Vector, data: Data, row0: number, n: number): void {
   duckdb.vector_ensure_validity_writable(vector);
   const bits = data.nullBitmap!;
   const start = data.offset + row0;

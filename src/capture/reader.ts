@@ -173,6 +173,7 @@ interface DataLike {
 
 function checkBuffers(data: DataLike, rows: number): void {
   if (data.length !== rows) throw new Error(`column length ${data.length} != ${rows}`);
+  if (data.nullCount === rows) return; // an unused column of this kind: never read
   if (data.nullCount > 0 && data.nullCount < rows && (!data.nullBitmap || data.nullBitmap.byteLength * 8 < rows)) throw new Error('short validity bitmap');
   const values = data.values as (ArrayBufferView & { length: number }) | undefined;
   if (data.valueOffsets) {
@@ -190,7 +191,10 @@ function checkBuffers(data: DataLike, rows: number): void {
   if (data.dictionary && values) {
     const n = data.dictionary.length;
     const idx = values as unknown as Int32Array;
-    for (let i = 0; i < rows; i++) if ((idx[i]! < 0 || idx[i]! >= n) && validAt(data, i)) throw new Error('dictionary index out of range');
+    for (let i = 0; i < rows; i++) {
+      // Unsigned compare: one test for < 0 and >= n.
+      if (idx[i]! >>> 0 >= n && validAt(data, i)) throw new Error('dictionary index out of range');
+    }
   }
   for (const child of data.children) if (!data.valueOffsets) checkBuffers(child, rows);
 }
