@@ -241,7 +241,9 @@ function appendBatch(app: DuckDBAppender, kind: Kind, batch: RecordBatch, captur
   }
 }
 
+/** Bounds are checked here, not trusted: the copy below is a raw memcpy. */
 function copyInto(vector: duckdb.Vector, src: ArrayBufferView, row0: number, n: number, width: number): void {
+  if ((row0 + n) * width > src.byteLength) throw new Error('column buffer shorter than its row count');
   duckdb.copy_data_to_vector(vector, 0, src.buffer as ArrayBuffer, src.byteOffset + row0 * width, n * width);
 }
 
@@ -249,6 +251,7 @@ function copyValidity(vector: duckdb.Vector, data: Data, row0: number, n: number
   duckdb.vector_ensure_validity_writable(vector);
   const bits = data.nullBitmap!;
   const start = data.offset + row0;
+  if (!bits || Math.ceil((start + n) / 8) > bits.byteLength) throw new Error('validity bitmap shorter than its row count');
   if (start % 8 === 0) {
     duckdb.copy_data_to_vector_validity(vector, 0, bits.buffer as ArrayBuffer, bits.byteOffset + start / 8, Math.ceil(n / 8));
   } else {

@@ -6,10 +6,11 @@
  * footer: it is the same data for a complete file, and the only data a cut file still has.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { RecordBatchStreamReader, type RecordBatch, type Schema } from 'apache-arrow';
+import { RecordBatchFileReader, RecordBatchStreamReader, type RecordBatch, type RecordBatchReader, type Schema } from 'apache-arrow';
 import { arrowType } from './arrow-types.js';
 import { COLUMNS, FORMAT_MAJOR, META, type HostInfo, type Kind, type SyscallTable, KINDS } from './schema.js';
 import { useZstd } from './zstd.js';
+import './harden.js';
 import { CliError, EXIT, errorMessage } from '../util/errors.js';
 
 const MAGIC = Buffer.from('ARROW1');
@@ -37,7 +38,7 @@ export class CaptureReader {
   private constructor(
     readonly meta: CaptureMeta,
     readonly schema: Schema,
-    private readonly reader: RecordBatchStreamReader,
+    private readonly reader: RecordBatchReader,
     readonly fileBytes: number,
     private readonly complete: boolean,
   ) {}
@@ -48,12 +49,19 @@ export class CaptureReader {
     if (bytes.byteLength === 0) throw new CliError(`${path}: empty file, not a capture`, EXIT.input);
     if (bytes.byteLength < 8 || !bytes.subarray(0, 6).equals(MAGIC)) throw new CliError(`${path}: not an Arrow file (no ARROW1 magic); is this a contxray capture?`, EXIT.input);
     const complete = bytes.byteLength >= 14 && bytes.subarray(bytes.byteLength - 6).equals(MAGIC);
-    let reader: RecordBatchStreamReader;
+    let reader: RecordBatchReader;
     try {
-      reader = RecordBatchStreamReader.from(bytes.subarray(8)) as RecordBatchStreamReader;
+      reader = RecordBatchStreamReader.from(bytes.subarray(8)) as RecordBatchReader;
       reader.open();
     } catch (err) {
-      throw new CliError(`${path}: unreadable capture header (${errorMessage(err)})`, EXIT.input);
+      // Writers that put no schema message after the magic (apache-arrow's own) still have a footer.
+      if (!complete) throw new CliError(`${path}: unreadable capture header (${errorMessage(err)})`, EXIT.input);
+      try {
+        reader = RecordBatchFileReader.from(bytes) as RecordBatchReader;
+        reader.open();
+      } catch {
+        throw new CliError(`${path}: unreadable Arrow file (${errorMessage(err)})`, EXIT.input);
+      }
     }
     if (!reader.schema) throw new CliError(`${path}: no schema in file (cut before the first message?)`, EXIT.input);
     const meta = checkSchema(path, reader.schema);
@@ -65,7 +73,7 @@ export class CaptureReader {
     for (;;) {
       let next: IteratorResult<RecordBatch>;
       try {
-        next = this.reader.next();
+        next = this.reader.next() as IteratorResult<RecordBatch>;
       } catch (err) {
         this.problem = { message: `data ends or is damaged after batch ${this.batchesRead} (${errorMessage(err)})` };
         return;
@@ -173,8 +181,10 @@ interface DataLike {
 
 function checkBuffers(data: DataLike, rows: number): void {
   if (data.length !== rows) throw new Error(`column length ${data.length} != ${rows}`);
+  if (data.dictionary) checkDictionary(data.dictionary as unknown as { data: DataLike[] });
   if (data.nullCount === rows) return; // an unused column of this kind: never read
-  if (data.nullCount > 0 && data.nullCount < rows && (!data.nullBitmap || data.nullBitmap.byteLength * 8 < rows)) throw new Error('short validity bitmap');
+  if (!(data.nullCount >= 0 && data.nullCount <= rows)) throw new Error('bad null count');
+  if (data.nullCount > 0 && (!data.nullBitmap || data.nullBitmap.byteLength * 8 < rows + data.offset)) throw new Error('short validity bitmap');
   const values = data.values as (ArrayBufferView & { length: number }) | undefined;
   if (data.valueOffsets) {
     if (data.valueOffsets.length < rows + 1) throw new Error('short offsets');
@@ -197,6 +207,17 @@ function checkBuffers(data: DataLike, rows: number): void {
     }
   }
   for (const child of data.children) if (!data.valueOffsets) checkBuffers(child, rows);
+}
+
+/** Dictionary chunks: as checked as the columns, since the loader walks every entry. */
+function checkDictionary(dict: { data: DataLike[] }): void {
+  for (const chunk of dict.data) {
+    if (!chunk.valueOffsets || chunk.valueOffsets.length < chunk.length + 1) throw new Error('dictionary offsets shorter than the dictionary');
+    const values = chunk.values as Uint8Array | undefined;
+    const offsets = chunk.valueOffsets;
+    if (offsets[0]! < 0 || offsets[chunk.length]! > (values?.length ?? 0)) throw new Error('dictionary offsets past the end of the data');
+    for (let i = 0; i < chunk.length; i++) if (offsets[i]! > offsets[i + 1]!) throw new Error('dictionary offsets go backwards');
+  }
 }
 
 function validAt(data: DataLike, i: number): boolean {

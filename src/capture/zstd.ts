@@ -63,7 +63,28 @@ function zerosView(length: number): Uint8Array {
   return sharedZeros.subarray(0, length);
 }
 
+/** No single buffer of a capture is this big; a frame claiming more is damage or a zip bomb. */
+export const MAX_BUFFER_BYTES = 512 * 1024 * 1024;
+
+/** The content size a ZSTD frame header declares, or null when it declares none. */
+export function frameContentSize(data: Uint8Array): number | null {
+  if (data.byteLength < 6 || data[0] !== 0x28 || data[1] !== 0xb5 || data[2] !== 0x2f || data[3] !== 0xfd) throw new Error('not a ZSTD frame');
+  const fhd = data[4]!;
+  const fcsFlag = fhd >> 6;
+  const singleSegment = (fhd >> 5) & 1;
+  const dictIdFlag = fhd & 3;
+  let at = 5 + (singleSegment ? 0 : 1) + [0, 1, 2, 4][dictIdFlag]!;
+  const size = [singleSegment ? 1 : 0, 2, 4, 8][fcsFlag]!;
+  if (size === 0) return null;
+  if (data.byteLength < at + size) throw new Error('short ZSTD frame header');
+  let value = 0;
+  for (let i = size - 1; i >= 0; i--) value = value * 256 + data[at + i]!;
+  return size === 2 ? value + 256 : value;
+}
+
 function decodeWithZeroCache(c: ZstdCodec, data: Uint8Array): Uint8Array {
+  const declared = frameContentSize(data);
+  if (declared === null || declared > MAX_BUFFER_BYTES) throw new Error(`implausible compressed buffer (declares ${declared ?? 'no'} size)`);
   if (data.byteLength > ZERO_KEY_MAX) return aligned(c.decompress(data));
   const key = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1');
   const known = zeroFrames.get(key);
