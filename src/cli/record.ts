@@ -1,0 +1,115 @@
+/**
+ * `sudo contxray record`: watch every container on this host through eBPF and write one capture.
+ * Stops at --duration, at SIGINT/SIGTERM (finishing the file properly, exit 0), or when the
+ * command after `--` exits (then exits with its status, like strace and time).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Argv, CommandModule } from 'yargs';
+import { Recorder, type RecordSummary } from '../record/recorder.js';
+import { parseDuration } from '../util/duration.js';
+import { CliError, EXIT } from '../util/errors.js';
+import { StatusLine, humanBytes, humanCount } from '../util/tty.js';
+
+interface Args {
+  out: string;
+  force?: boolean;
+  duration?: string;
+  container?: string[];
+  opens: 'host' | 'all' | 'none';
+  host?: boolean;
+  interval: string;
+  'max-argv'?: number;
+  '--'?: (string | number)[];
+  _: (string | number)[];
+}
+
+export const command: CommandModule<object, Args> = {
+  command: 'record',
+  describe: 'Record what containers do (needs root): syscalls, execs, host file opens, TCP connections',
+  builder: (y: Argv) =>
+    y
+      .parserConfiguration({ 'populate--': true })
+      .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'capture file to write (mode 0600: argv may hold secrets)' })
+      .option('force', { type: 'boolean', describe: 'overwrite --out if it exists' })
+      .option('duration', { alias: 'd', type: 'string', describe: 'stop after this long (30s, 5m, 1h); default: until Ctrl-C or the command ends' })
+      .option('container', { alias: 'c', type: 'string', array: true, describe: 'record only this container (name or id; repeatable)' })
+      .option('opens', { choices: ['host', 'all', 'none'] as const, default: 'host' as const, describe: "file opens: 'host' = outside the container's own root fs (bind mounts, volumes, /proc, /sys, /dev)" })
+      .option('host', { type: 'boolean', describe: 'also record processes that are not in a container' })
+      .option('interval', { type: 'string', default: '1s', describe: 'syscall aggregation window and flush interval' })
+      .option('max-argv', { type: 'number', describe: 'bytes of argv kept per exec (1..16384, default 16384; longer is cut and flagged)' })
+      .example('sudo $0 record -o trace.arrow --duration 30s', 'every container for 30 seconds')
+      .example('sudo $0 record -o web.arrow -- docker run --rm --name web nginx', 'record a container from its creation (for seccomp profiles)')
+      .example('sudo $0 record -o t.arrow -c web -c db --opens all', 'two containers, every file open') as unknown as Argv<Args>,
+  handler: async (args) => {
+    const durationMs = args.duration !== undefined ? parseDuration(args.duration, '--duration') : undefined;
+    const intervalMs = parseDuration(args.interval, '--interval');
+    if (intervalMs < 100 || intervalMs > 60_000) throw new CliError('--interval must be between 100ms and 60s', EXIT.usage);
+    const commandLine = (args['--'] ?? []).map(String);
+    const recorder = await Recorder.start({
+      out: args.out,
+      force: Boolean(args.force),
+      containers: args.container ?? [],
+      opens: args.opens,
+      includeHost: Boolean(args.host),
+      intervalMs,
+      maxArgvBytes: args['max-argv'],
+    });
+    const status = new StatusLine();
+    const show = setInterval(() => status.update(statusText(recorder)), 500);
+    let child: ChildProcess | null = null;
+    let childStatus: number | null = null;
+    const stopReason = await new Promise<string>((resolve) => {
+      const onSignal = (sig: NodeJS.Signals) => {
+        if (child && child.exitCode === null) child.kill(sig);
+        resolve(sig);
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      if (durationMs !== undefined) setTimeout(() => resolve('duration'), durationMs).unref();
+      if (commandLine.length > 0) {
+        child = spawn(commandLine[0]!, commandLine.slice(1), { stdio: 'inherit' });
+        child.on('error', (err) => {
+          status.clear();
+          process.stderr.write(`contxray: cannot run ${commandLine[0]}: ${err.message}\n`);
+          childStatus = 127;
+          resolve('command failed');
+        });
+        child.on('exit', (code, signal) => {
+          childStatus = code ?? (signal ? 128 + 15 : 1);
+          // Let the last events of the command's exit reach the ring buffer and the aggregates.
+          setTimeout(() => resolve('command exited'), 300);
+        });
+      }
+    });
+    clearInterval(show);
+    status.clear();
+    const summary = recorder.stop();
+    process.stderr.write(summaryText(summary, stopReason));
+    if (childStatus !== null && childStatus !== 0) process.exitCode = childStatus;
+  },
+};
+
+function statusText(r: Recorder): string {
+  const p = r.progress();
+  const rates = Object.entries(p.rates)
+    .filter(([, v]) => v !== undefined && v > 0)
+    .map(([k, v]) => `${k} ${humanCount(Math.round(v!))}/s`)
+    .join(', ');
+  return `recording ${(p.elapsedMs / 1000).toFixed(0)}s · ${p.containers} containers · ${rates || 'no events yet'} · drops ${p.drops} · ${humanBytes(p.bytes)}`;
+}
+
+function summaryText(s: RecordSummary, reason: string): string {
+  const drops = Object.entries(s.counters).filter(([k, v]) => k.startsWith('drops.') && v > 0n);
+  const trunc = Object.entries(s.counters).filter(([k, v]) => k.startsWith('truncated.') && v > 0n);
+  const kinds = (['exec', 'fork', 'exit', 'open', 'connect', 'accept', 'close'] as const)
+    .map((k) => `${s.rows[k] ?? 0} ${k}`)
+    .join(', ');
+  const names = s.containers.map((c) => c.name || c.id.slice(0, 12)).join(', ') || 'none';
+  return (
+    `contxray: recorded ${(s.elapsedMs / 1000).toFixed(1)}s (${reason}) into ${s.out} (${humanBytes(s.bytes)}): ` +
+    `${s.containers.length} containers (${names}); ${s.syscalls} syscalls in ${s.rows.syscall ?? 0} aggregates; ${kinds}. ` +
+    (drops.length ? `DROPPED: ${drops.map(([k, v]) => `${k}=${v}`).join(', ')}. ` : 'Nothing dropped. ') +
+    (trunc.length ? `Truncated: ${trunc.map(([k, v]) => `${k}=${v}`).join(', ')}. ` : '') +
+    `Next: contxray analyze ${s.out}\n`
+  );
+}

@@ -1,0 +1,267 @@
+/**
+ * The recording loop: native batches → container attribution → capture file.
+ *
+ * Every DRAIN_MS the ring-buffer events decoded by the native thread are taken as whole batches,
+ * rows from ignored cgroups are dropped, and the rest is written (and so on disk) at once. Every
+ * interval the in-kernel syscall aggregates are read out, counters are written as a stats record
+ * and the file is fsync'ed: a recorder killed at any moment leaves a capture readable up to the
+ * last write. Containers are recorded from their first event: BPF reports an unknown cgroup and
+ * records it provisionally until we decide (cgroup v2 path → runtime metadata).
+ */
+import { statSync } from 'node:fs';
+import { CaptureWriter } from '../capture/writer.js';
+import { FORMAT_VERSION, type Kind } from '../capture/schema.js';
+import { ContainerResolver, type ContainerInfo } from '../containers/index.js';
+import { syscallTableFor } from '../syscalls/index.js';
+import { hostInfo } from './host.js';
+import { NativeRecorder, type NativeBatch } from './native.js';
+import { selectRows } from './rows.js';
+
+export interface RecordOptions {
+  out: string;
+  force: boolean;
+  /** Container names or ids to record; empty = every container. */
+  containers: string[];
+  opens: 'host' | 'all' | 'none';
+  includeHost: boolean;
+  intervalMs: number;
+  maxArgvBytes?: number;
+}
+
+export interface RecordProgress {
+  elapsedMs: number;
+  containers: number;
+  rates: Partial<Record<Kind, number>>;
+  drops: bigint;
+  bytes: number;
+}
+
+export interface RecordSummary {
+  out: string;
+  elapsedMs: number;
+  rows: Partial<Record<Kind, number>>;
+  syscalls: bigint;
+  containers: ContainerInfo[];
+  counters: Record<string, bigint>;
+  bytes: number;
+  ignoredRows: number;
+}
+
+const DRAIN_MS = 200;
+const REFRESH_MS = 2000;
+
+interface Seen {
+  info: ContainerInfo;
+  first: bigint;
+  last: bigint;
+  emitted: string; // the metadata we last wrote, to write again only on change
+}
+
+export class Recorder {
+  private readonly verdicts = new Map<bigint, 'record' | 'ignore'>();
+  private readonly seen = new Map<bigint, Seen>();
+  private readonly rows: Partial<Record<Kind, number>> = {};
+  private syscallCalls = 0n;
+  private ignoredRows = 0;
+  private readonly startedAt = Date.now();
+  private timers: NodeJS.Timeout[] = [];
+  private lastRates = { at: Date.now(), rows: {} as Partial<Record<Kind, number>> };
+  private stopped = false;
+
+  private constructor(
+    private readonly opts: RecordOptions,
+    private readonly writer: CaptureWriter,
+    private readonly native: NativeRecorder,
+    private readonly resolver: ContainerResolver,
+  ) {}
+
+  /** Creates the file, then loads and attaches the BPF programs (that order: a bad path fails fast). */
+  static async start(opts: RecordOptions): Promise<Recorder> {
+    const host = hostInfo();
+    const writer = await CaptureWriter.create(
+      opts.out,
+      {
+        host,
+        syscalls: syscallTableFor(host.arch),
+        options: { opens: opts.opens, containers: opts.containers, host: opts.includeHost, interval_ms: opts.intervalMs, max_argv_bytes: opts.maxArgvBytes ?? 16384 },
+        recorder: { version: `contxray ${FORMAT_VERSION}`, started_at_ns: String(BigInt(Date.now()) * 1_000_000n) },
+      },
+      { force: opts.force },
+    );
+    let native: NativeRecorder;
+    try {
+      native = NativeRecorder.open({ opens: opts.opens, maxArgvBytes: opts.maxArgvBytes });
+    } catch (err) {
+      writer.close();
+      throw err;
+    }
+    const resolver = new ContainerResolver();
+    resolver.watch();
+    const r = new Recorder(opts, writer, native, resolver);
+    r.timers.push(setInterval(() => r.drainEvents(), DRAIN_MS));
+    r.timers.push(setInterval(() => r.flush(), opts.intervalMs));
+    r.timers.push(setInterval(() => r.refreshContainers(), REFRESH_MS));
+    return r;
+  }
+
+  /** Final drain, container and stats records, footer. Idempotent. */
+  stop(): RecordSummary {
+    if (!this.stopped) {
+      this.stopped = true;
+      for (const t of this.timers) clearInterval(t);
+      this.drainEvents();
+      this.flush();
+      this.refreshContainers(true);
+      this.writeStats();
+      this.native.close();
+      this.resolver.close();
+      this.writer.close();
+    }
+    return this.summary();
+  }
+
+  progress(): RecordProgress {
+    const now = Date.now();
+    const dt = Math.max(1, now - this.lastRates.at) / 1000;
+    const rates: Partial<Record<Kind, number>> = {};
+    for (const [k, v] of Object.entries(this.rows)) rates[k as Kind] = (v - (this.lastRates.rows[k as Kind] ?? 0)) / dt;
+    rates.syscall = undefined;
+    this.lastRates = { at: now, rows: { ...this.rows } };
+    const counters = this.stopped ? {} : this.native.counters();
+    const drops = Object.entries(counters).filter(([k]) => k.startsWith('drops.')).reduce((a, [, v]) => a + v, 0n);
+    return { elapsedMs: now - this.startedAt, containers: this.seen.size, rates, drops, bytes: this.fileBytes() };
+  }
+
+  private fileBytes(): number {
+    try {
+      return statSync(this.opts.out).size;
+    } catch {
+      return this.writer.bytesWritten;
+    }
+  }
+
+  private decide(cgroupId: bigint): 'record' | 'ignore' {
+    let v = this.verdicts.get(cgroupId);
+    if (v) return v;
+    const info = this.resolver.resolve(cgroupId);
+    if (info) v = this.opts.containers.length === 0 || this.opts.containers.some((s) => this.resolver.matches(info, s)) ? 'record' : 'ignore';
+    else v = this.opts.includeHost && this.opts.containers.length === 0 ? 'record' : 'ignore';
+    this.verdicts.set(cgroupId, v);
+    if (!this.stopped) this.native.setCgroupVerdict(cgroupId, v);
+    if (v === 'record' && info) this.seen.set(cgroupId, { info, first: 0n, last: 0n, emitted: '' });
+    return v;
+  }
+
+  /** Drops rows of ignored cgroups; notes first/last event time of each container. */
+  private keep(batch: NativeBatch): NativeBatch | null {
+    const cg = batch.columns.cgroup_id as BigUint64Array | undefined;
+    const ts = batch.columns.ts as BigInt64Array | undefined;
+    if (!cg || !ts) return batch;
+    const keep = new Uint32Array(batch.length);
+    let n = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const id = cg[i]!;
+      if (this.decide(id) !== 'record') continue;
+      keep[n++] = i;
+      const s = this.seen.get(id);
+      if (s) {
+        const t = ts[i]!;
+        if (s.first === 0n || t < s.first) s.first = t;
+        if (t > s.last) s.last = t;
+      }
+    }
+    this.ignoredRows += batch.length - n;
+    return n === 0 ? null : selectRows(batch, keep.subarray(0, n));
+  }
+
+  private write(batch: NativeBatch | null): void {
+    if (!batch || batch.length === 0) return;
+    this.writeNewContainers();
+    this.writer.writeBatch(batch.kind, batch.length, batch.columns as never);
+    this.rows[batch.kind] = (this.rows[batch.kind] ?? 0) + batch.length;
+    if (batch.kind === 'syscall') for (const c of batch.columns.count as BigUint64Array) this.syscallCalls += c;
+  }
+
+  drainEvents(): void {
+    const { batches, newCgroups } = this.native.drain();
+    for (const id of newCgroups) this.decide(id);
+    for (const b of batches) this.write(this.keep(b));
+  }
+
+  flush(): void {
+    this.write(this.keep(this.native.readSyscalls()));
+    this.writeStats();
+    this.writer.sync();
+  }
+
+  /** Container records go before the events that name them, so a cut file still has them. */
+  private writeNewContainers(force = false): void {
+    const changed = [...this.seen.entries()].filter(([, s]) => force || s.emitted === '');
+    if (changed.length === 0) return;
+    const now = BigInt(Date.now()) * 1_000_000n;
+    for (const [, s] of changed) s.emitted = metadataKey(s.info);
+    this.writer.writeBatch('container', changed.length, {
+      ts: changed.map(() => now),
+      cgroup_id: changed.map(([id]) => id),
+      container_id: changed.map(([, s]) => s.info.id),
+      container_name: changed.map(([, s]) => s.info.name),
+      image: changed.map(([, s]) => s.info.image),
+      runtime: changed.map(([, s]) => s.info.runtime),
+      cgroup_path: changed.map(([, s]) => s.info.cgroupPath),
+      ips: changed.map(([, s]) => s.info.ips),
+      labels: changed.map(([, s]) => JSON.stringify(s.info.labels)),
+      started_at: changed.map(([, s]) => s.info.startedAtNs),
+      first_seen: changed.map(([, s]) => (s.first === 0n ? now : s.first)),
+      last_seen: changed.map(([, s]) => (s.last === 0n ? now : s.last)),
+    });
+    this.rows.container = (this.rows.container ?? 0) + changed.length;
+  }
+
+  /** IPs and names appear or change after start; write a container again when they do. */
+  private refreshContainers(final = false): void {
+    for (const [id, s] of this.seen) {
+      const info = this.resolver.refresh(id);
+      if (info) s.info = info;
+      if (!final && metadataKey(s.info) !== s.emitted) s.emitted = '';
+    }
+    this.writeNewContainers(final);
+  }
+
+  private writeStats(): void {
+    const counters = this.native.counters();
+    const own: Record<string, bigint> = {
+      'recorder.ignored_rows': BigInt(this.ignoredRows),
+      'recorder.invalid_utf8': BigInt(this.writer.invalidUtf8),
+      'recorder.containers': BigInt(this.seen.size),
+      'recorder.syscall_calls': this.syscallCalls,
+    };
+    const all = { ...counters, ...own };
+    this.lastCounters = { ...this.lastCounters, ...all };
+    const names = Object.keys(all);
+    const now = BigInt(Date.now()) * 1_000_000n;
+    this.writer.writeBatch('stats', names.length, {
+      ts: names.map(() => now),
+      stat_name: names,
+      stat_value: names.map((n) => all[n]!),
+    });
+  }
+
+  private lastCounters: Record<string, bigint> = {};
+
+  private summary(): RecordSummary {
+    return {
+      out: this.opts.out,
+      elapsedMs: Date.now() - this.startedAt,
+      rows: { ...this.rows },
+      syscalls: this.syscallCalls,
+      containers: [...this.seen.values()].map((s) => s.info),
+      counters: this.lastCounters,
+      bytes: this.fileBytes(),
+      ignoredRows: this.ignoredRows,
+    };
+  }
+}
+
+function metadataKey(info: ContainerInfo): string {
+  return JSON.stringify([info.name, info.image, info.ips, info.labels, String(info.startedAtNs)]);
+}
