@@ -55,7 +55,7 @@ export const command: CommandModule<object, Args> = {
         const t = await userQuery(() => analysis.table(args.sql!));
         writeOutput(formatTable(t, args.format), args.out);
       } else if (args.query !== undefined) {
-        const params = { container: args.container, since: args.since, until: args.until, limit: args.limit };
+        const params = { container: args.container, since: isoTime(args.since, '--since'), until: isoTime(args.until, '--until'), limit: args.limit };
         const t = await userQuery(() => analysis.namedTable(args.query!, params));
         writeOutput(formatTable(t, args.format), args.out);
       } else {
@@ -66,6 +66,14 @@ export const command: CommandModule<object, Args> = {
     }
   },
 };
+
+/** A time the user gave, as ISO text DuckDB casts to TIMESTAMP_NS; refused early when it is not one. */
+function isoTime(text: string | undefined, option: string): string | undefined {
+  if (text === undefined) return undefined;
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new CliError(`${option}: '${text}' is not a time (ISO 8601, e.g. 2026-11-29T10:00:00Z)`, EXIT.usage);
+  return new Date(ms).toISOString();
+}
 
 const SECTIONS: [string, string][] = [
   ['Captures', 'summary-captures'],
