@@ -3,6 +3,7 @@ import type { CommandModule } from 'yargs';
 import { command as analyze } from './analyze.js';
 import { command as exportCmd } from './export.js';
 import { command as record } from './record.js';
+import { command as report } from './report.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const COMMANDS: CommandModule<any, any>[] = [record, analyze, exportCmd];
+export const COMMANDS: CommandModule<any, any>[] = [record, analyze, report, exportCmd];
