@@ -1,0 +1,137 @@
+/**
+ * Event storm: a process in a fresh cgroup opens a file on /dev/shm (not the root filesystem, so
+ * kept in the default `host` mode) as fast as one core can. Every open must be recorded or counted
+ * as dropped: recorded + dropped = performed, exactly. Prints the loop's slowdown, events/s, drops
+ * and the recorder's RSS. Needs root and the built addon.
+ *
+ *   node dist/bench/overhead-storm.js [--opens N] [--ring-bytes B] [--json]
+ *   (a small --ring-bytes shows the drop accounting: recorded + dropped still = performed)
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { NativeRecorder, type StringColumn } from '../src/record/native.js';
+
+const STORM_C = String.raw`
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+/* joins the cgroup argv[1], then opens/closes argv[2] argv[3] times; prints ns per open+close */
+int main(int argc, char **argv) {
+  char pid[32];
+  int fd = open(argv[1], O_WRONLY);
+  snprintf(pid, sizeof(pid), "%d\n", getpid());
+  if (fd < 0 || write(fd, pid, strlen(pid)) < 0) return 2;
+  close(fd);
+  long n = atol(argv[3]);
+  struct timespec a, b;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
+  for (long i = 0; i < n; i++) {
+    int f = open(argv[2], O_RDONLY);
+    if (f < 0) return 3;
+    close(f);
+  }
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
+  printf("%.1f\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / n);
+  return 0;
+}
+`;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function main(argv = process.argv.slice(2)): Promise<void> {
+  const i = argv.indexOf('--opens');
+  const n = i >= 0 ? Number(argv[i + 1]) : 1_000_000;
+  const j = argv.indexOf('--ring-bytes');
+  const ringBufferBytes = j >= 0 ? Number(argv[j + 1]) : undefined;
+  if (process.geteuid?.() !== 0) throw new Error('bench/overhead-storm needs root');
+  const work = mkdtempSync(path.join(os.tmpdir(), 'contxray-storm-'));
+  const bin = path.join(work, 'storm');
+  writeFileSync(`${bin}.c`, STORM_C);
+  execFileSync('gcc', ['-O2', '-static', '-o', bin, `${bin}.c`]);
+  const target = `/dev/shm/contxray-storm-${process.pid}`;
+  writeFileSync(target, 'x');
+  const cgroot = existsSync('/sys/fs/cgroup/unified/cgroup.procs') ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup';
+  const cgdir = path.join(cgroot, `contxray-storm-${process.pid}`);
+  mkdirSync(cgdir);
+  const cg = statSync(cgdir, { bigint: true }).ino;
+  const procs = path.join(cgdir, 'cgroup.procs');
+  try {
+    const plain = spawnSync(bin, [procs, target, String(n)], { encoding: 'utf8' });
+    const baseNs = Number(plain.stdout.trim());
+
+    const rec = NativeRecorder.open({ opens: 'host', ringBufferBytes });
+    rec.setCgroupVerdict(cg, 'record');
+    let recorded = 0;
+    let rss = 0;
+    const drain = () => {
+      const d = rec.drain();
+      for (const c of d.newCgroups) if (c !== cg) rec.setCgroupVerdict(c, 'ignore');
+      for (const b of d.batches) {
+        if (b.kind !== 'open') continue;
+        const ids = b.columns.cgroup_id as BigUint64Array;
+        const p = b.columns.path as StringColumn;
+        const want = Buffer.from(target);
+        for (let k = 0; k < b.length; k++) {
+          if (ids[k] !== cg) continue;
+          const s = p.data.subarray(p.offsets[k]!, p.offsets[k + 1]!);
+          if (Buffer.compare(s, want) === 0) recorded++;
+        }
+      }
+      rss = Math.max(rss, process.memoryUsage().rss);
+    };
+    const timer = setInterval(drain, 100);
+    const t0 = process.hrtime.bigint();
+    const child = spawn(bin, [procs, target, String(n)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    await new Promise((r) => child.on('exit', r));
+    const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+    await sleep(300);
+    clearInterval(timer);
+    drain();
+    const c = rec.counters();
+    rec.close();
+    const dropped = Number(c['drops.open'] ?? 0n) + Number(c['drops.native.open'] ?? 0n);
+    const tracedNs = Number(out.trim());
+    const res = {
+      opens: n,
+      recorded,
+      dropped,
+      exact: recorded + dropped === n,
+      ns_per_open_plain: baseNs,
+      ns_per_open_traced: tracedNs,
+      slowdown: +(tracedNs / baseNs).toFixed(2),
+      events_per_s: Math.round(n / wall),
+      recorder_rss_mb: Math.round(rss / 2 ** 20),
+    };
+    if (argv.includes('--json')) console.log(JSON.stringify(res, null, 2));
+    else {
+      console.log(`open storm: ${n} opens of a tmpfs file in one process, default --opens host`);
+      for (const [k, v] of Object.entries(res)) console.log(`  ${k.padEnd(20)} ${v}`);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+    rmSync(target, { force: true });
+    for (let k = 0; k < 50; k++) {
+      try {
+        rmdirSync(cgdir);
+        break;
+      } catch {
+        await sleep(100);
+      }
+    }
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

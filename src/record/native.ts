@@ -1,0 +1,231 @@
+/**
+ * Typed wrapper around the native addon (native/build/Release/contxray.node): the only module
+ * that touches it. The addon is optional: it is loaded on first use, never at module load, so
+ * analyze/report/seccomp run where it is not built. See docs/bpf.md.
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import type { Kind } from '../capture/schema.js';
+import { CliError, EXIT } from '../util/errors.js';
+
+export type StringColumn = { offsets: Int32Array; data: Uint8Array };
+export type ListColumn = { listOffsets: Int32Array; offsets: Int32Array; data: Uint8Array };
+export type NativeColumn =
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | Int32Array
+  | BigUint64Array
+  | BigInt64Array
+  | StringColumn
+  | ListColumn;
+
+export interface NativeBatch {
+  kind: Kind;
+  length: number;
+  columns: Record<string, NativeColumn>;
+}
+
+export interface RecorderOptions {
+  /** 'host' (default): opens outside the container's own root fs; 'all'; 'none': not traced. */
+  opens: 'host' | 'all' | 'none';
+  /** BPF ring buffer size, rounded up to a power of two (default 16 MiB). */
+  ringBufferBytes?: number;
+  /** Decoded-but-undrained bytes kept before events are counted as drops.native.* (default 512 MiB). */
+  maxPendingBytes?: number;
+  /** argv bytes kept per exec, 1..16384 (CX_MAX_ARGV, the default); longer argv is cut and flagged. */
+  maxArgvBytes?: number;
+  /** Benchmarks only: attach nothing but an empty program on raw_syscalls:sys_enter (the floor). */
+  floorOnly?: boolean;
+}
+
+export const MAX_ARGV_BYTES = 16384;
+export const MAX_PATH_BYTES = 4096;
+
+interface AddonRecorder {
+  drain(): { batches: NativeBatch[]; newCgroups: BigUint64Array };
+  readSyscalls(): NativeBatch;
+  setCgroupVerdict(cgroupId: bigint, verdict: string): void;
+  counters(): Record<string, bigint>;
+  programStats(): Record<string, ProgramStats>;
+  close(): void;
+}
+
+export interface ProgramStats {
+  runCount: bigint;
+  runTimeNs: bigint; // measured by the kernel only while kernel.bpf_stats_enabled=1
+  recursionMisses: bigint;
+}
+
+interface Addon {
+  Recorder: new (opts: object) => AddonRecorder;
+  describeColumns(): Record<string, [string, string][]>;
+  layout(): Record<string, number>;
+}
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+/** Repository root, from src/record (sources) or dist/src/record (compiled). */
+function repoRoot(): string {
+  let dir = HERE;
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(path.join(dir, 'native', 'binding.gyp'))) return dir;
+    dir = path.dirname(dir);
+  }
+  return path.resolve(HERE, '..', '..');
+}
+
+export const ADDON_PATH = path.join(repoRoot(), 'native', 'build', 'Release', 'contxray.node');
+const BUILD_HINT = 'run `npm run build:native` (needs clang, libbpf-dev, bpftool)';
+
+let addon: Addon | undefined;
+
+/** Loads the addon or throws CliError(environment) saying how to build it. */
+export function loadAddon(): Addon {
+  if (addon) return addon;
+  if (!existsSync(ADDON_PATH)) {
+    throw new CliError(`the native recorder is not built: ${BUILD_HINT}`, EXIT.environment);
+  }
+  try {
+    addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
+  } catch (err) {
+    const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new CliError(`the native recorder failed to load (${msg}): ${BUILD_HINT}`, EXIT.environment);
+  }
+  return addon;
+}
+
+/** True when the addon file exists (does not load it). */
+export function addonBuilt(): boolean {
+  return existsSync(ADDON_PATH);
+}
+
+const open = new Set<NativeRecorder>();
+let exitHook = false;
+
+export class NativeRecorder {
+  private closed = false;
+
+  private constructor(private readonly r: AddonRecorder) {}
+
+  /** Loads and attaches the BPF programs. Throws CliError(EXIT.environment) with one clear line. */
+  static open(opts: RecorderOptions): NativeRecorder {
+    if (typeof process.geteuid === 'function' && process.geteuid() !== 0) {
+      throw new CliError('recording needs root (eBPF): run it with sudo', EXIT.environment);
+    }
+    if (!existsSync('/sys/kernel/btf/vmlinux')) {
+      throw new CliError(
+        'this kernel has no BTF (/sys/kernel/btf/vmlinux missing; needs CONFIG_DEBUG_INFO_BTF=y)',
+        EXIT.environment,
+      );
+    }
+    if (opts.maxArgvBytes !== undefined && !(opts.maxArgvBytes >= 1 && opts.maxArgvBytes <= MAX_ARGV_BYTES)) {
+      throw new CliError(`maxArgvBytes must be between 1 and ${MAX_ARGV_BYTES}`, EXIT.usage);
+    }
+    const a = loadAddon();
+    let r: AddonRecorder;
+    try {
+      r = new a.Recorder({
+        opens: opts.opens,
+        ringBufferBytes: opts.ringBufferBytes,
+        maxPendingBytes: opts.maxPendingBytes,
+        maxArgvBytes: opts.maxArgvBytes,
+        floorOnly: opts.floorOnly === true,
+      });
+    } catch (err) {
+      const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      throw new CliError(`eBPF: ${msg}`, EXIT.environment);
+    }
+    const rec = new NativeRecorder(r);
+    open.add(rec);
+    if (!exitHook) {
+      exitHook = true;
+      process.on('exit', () => {
+        for (const x of open) x.close();
+      });
+    }
+    return rec;
+  }
+
+  /** Everything decoded since the last call, one batch per kind, plus cgroups BPF saw first. */
+  drain(): { batches: NativeBatch[]; newCgroups: BigUint64Array } {
+    this.check();
+    return this.r.drain();
+  }
+
+  /**
+   * Syscall aggregates since the last call (ts = window start). Read-and-reset loses nothing: the
+   * BPF key carries an epoch bit; this flips it, waits for an RCU grace period, then reads and
+   * deletes the old half.
+   */
+  readSyscalls(): NativeBatch {
+    this.check();
+    return this.r.readSyscalls();
+  }
+
+  /** 'record' or 'ignore' a cgroup. Until set, a cgroup BPF has seen is PENDING (recorded). */
+  setCgroupVerdict(cgroupId: bigint, verdict: 'record' | 'ignore'): void {
+    this.check();
+    this.r.setCgroupVerdict(cgroupId, verdict);
+  }
+
+  /** Cumulative counters: events.<kind>, drops.<kind>, drops.native.<kind>, truncated.*, … */
+  counters(): Record<string, bigint> {
+    this.check();
+    return this.r.counters();
+  }
+
+  /** Per-program run count/time (benchmarks; times need sysctl kernel.bpf_stats_enabled=1). */
+  programStats(): Record<string, ProgramStats> {
+    this.check();
+    return this.r.programStats();
+  }
+
+  /** Detaches everything; idempotent. Also runs on process exit. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    open.delete(this);
+    this.r.close();
+  }
+
+  private check(): void {
+    if (this.closed) throw new CliError('the recorder is closed', EXIT.failure);
+  }
+
+  /** Column names and types the addon produces per kind (no root needed). */
+  static describeColumns(): Record<string, [string, string][]> {
+    return loadAddon().describeColumns();
+  }
+
+  /** sizeof/offsetof of the shared event structs as the decoder was compiled. */
+  static layout(): Record<string, number> {
+    return loadAddon().layout();
+  }
+}
+
+/** Decodes row `i` of a string column (for tests and small tools; bulk paths use the buffers). */
+export function stringAt(col: StringColumn, i: number): string {
+  return Buffer.from(col.data.buffer, col.data.byteOffset + col.offsets[i]!, col.offsets[i + 1]! - col.offsets[i]!).toString(
+    'utf8',
+  );
+}
+
+/** Decodes row `i` of a list-of-strings column. */
+export function listAt(col: ListColumn, i: number): string[] {
+  const out: string[] = [];
+  for (let k = col.listOffsets[i]!; k < col.listOffsets[i + 1]!; k++) out.push(stringAt(col, k));
+  return out;
+}
+
+/** Formats a 16-byte address column entry (IPv4-mapped shown as a.b.c.d). */
+export function addrAt(col: Uint8Array, i: number): string {
+  const b = col.subarray(16 * i, 16 * i + 16);
+  const mapped = b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff;
+  if (mapped) return `${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
+  const parts: string[] = [];
+  for (let k = 0; k < 16; k += 2) parts.push(((b[k]! << 8) | b[k + 1]!).toString(16));
+  return parts.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
+}
