@@ -1,0 +1,123 @@
+/**
+ * `contxray seccomp`: a seccomp profile from recorded captures, on any machine, without root —
+ * or a check of an existing profile against what a container was recorded doing.
+ * The logic lives in src/seccomp/; this file is options, wiring and output.
+ */
+import { readFileSync } from 'node:fs';
+import type { Argv, CommandModule } from 'yargs';
+import { allowedNames, selectSyscalls } from '../seccomp/boundary.js';
+import { BASE_SETS, type BaseSet } from '../seccomp/base-sets.js';
+import { checkProfile } from '../seccomp/check.js';
+import { compareWithDefault } from '../seccomp/compare.js';
+import { loadContainerUse } from '../seccomp/load.js';
+import { buildProfile, profileJson } from '../seccomp/profile.js';
+import { spoYaml } from '../seccomp/spo.js';
+import { startWarnings } from '../seccomp/start.js';
+import { checkText, comparisonText, profileSummary } from '../seccomp/summary.js';
+import { translateNames } from '../seccomp/translate.js';
+import type { DefaultErrno, DockerProfile, ProfileRule } from '../seccomp/types.js';
+import { ARCHES, isKnownArch, normalizeArch } from '../syscalls/index.js';
+import { CliError, EXIT, errorMessage } from '../util/errors.js';
+import { warn } from '../util/tty.js';
+import { openCaptures, withCaptures, writeOutput } from './common.js';
+
+interface Args {
+  captures?: string[];
+  db?: string;
+  container: string;
+  out?: string;
+  format: 'docker' | 'spo';
+  'default-errno': DefaultErrno;
+  arch?: string;
+  check?: string;
+  'compare-default'?: boolean;
+  base: 'auto' | 'runc' | 'none';
+}
+
+export const command: CommandModule<object, Args> = {
+  command: 'seccomp [captures..]',
+  describe: 'Generate a seccomp profile for a recorded container (Docker/OCI JSON or Kubernetes SPO), or check one',
+  builder: (y: Argv) =>
+    withCaptures(y)
+      .option('container', { alias: 'c', type: 'string', demandOption: true, describe: 'container name, full id or unique id prefix (same name in several captures: merged)' })
+      .option('out', { alias: 'o', type: 'string', describe: 'write the profile (or the --check report) to FILE instead of stdout' })
+      .option('format', { alias: 'f', choices: ['docker', 'spo'] as const, default: 'docker' as const, describe: 'docker: Docker/OCI JSON (docker run --security-opt seccomp=FILE); spo: Kubernetes security-profiles-operator SeccompProfile YAML' })
+      .option('default-errno', { choices: ['EPERM', 'ENOSYS'] as const, default: 'EPERM' as const, describe: 'errno for denied calls: EPERM (not allowed) or ENOSYS (lets libc fall back, as for an old kernel); see docs/seccomp.md' })
+      .option('arch', { type: 'string', describe: `write the profile for this architecture (${ARCHES.join(', ')}); default: the recorded one` })
+      .option('base', { choices: ['auto', 'runc', 'none'] as const, default: 'auto' as const, describe: "add the runtime's measured post-filter base set (auto: runc for Docker containers)" })
+      .option('check', { type: 'string', describe: 'instead of generating: list recorded calls PROFILE.json would deny, and calls denied while recording; exit 1 if any would be denied' })
+      .option('compare-default', { type: 'boolean', describe: "also show what Docker's default profile allows that this container never used (dangerous ones first)" })
+      .example('sudo $0 record -o web.arrow -- docker run --name web nginx', 'first record it from its creation (docker stop web ends it)')
+      .example('$0 seccomp web.arrow --container web -o web.json', 'a Docker profile; then: docker run --security-opt seccomp=web.json …')
+      .example('$0 seccomp host1.arrow host2.arrow -c web -f spo -o web.yaml', 'merge runs from two hosts into a Kubernetes SeccompProfile')
+      .example('$0 seccomp web.arrow -c web --check web.json', 'would this profile break the recorded workload?')
+      .example('$0 seccomp web.arrow -c web --compare-default -o /dev/null', "the attack surface removed compared with Docker's default")
+      .example('$0 seccomp web.arrow -c 3f2a9c --arch aarch64 -o web-arm64.json', 'for arm64 hosts (open→openat …)') as unknown as Argv<Args>,
+  handler: async (args) => {
+    if (args.arch !== undefined && !isKnownArch(normalizeArch(args.arch))) {
+      throw new CliError(`unknown --arch '${args.arch}'; one of ${ARCHES.join(', ')}`, EXIT.usage);
+    }
+    const check = args.check !== undefined ? readProfile(args.check) : null;
+    const db = await openCaptures(args.captures, args.db);
+    try {
+      const use = await loadContainerUse(db, args.container);
+      const label = use.containers[0]?.name ?? args.container;
+      for (const w of startWarnings(use.starts, label)) warn(w);
+      if (check) {
+        const result = checkProfile(check, use.rows, use.arch);
+        writeOutput(checkText(result, args.check!), args.out);
+        if (result.wouldDeny.length > 0) {
+          throw new CliError(`${result.wouldDeny.length} recorded syscall(s) would be denied by ${args.check}`, EXIT.failure);
+        }
+        return;
+      }
+      const sel = selectSyscalls(use.rows, { baseSet: baseSetFor(args.base, use.runtime) });
+      for (const w of sel.warnings) warn(w);
+      const target = normalizeArch(args.arch ?? use.arch);
+      const translation = target !== normalizeArch(use.arch) ? translateNames(allowedNames(sel), use.arch, target) : undefined;
+      const names = translation?.names ?? allowedNames(sel);
+      const profile = buildProfile(sel, { arch: target, defaultErrno: args['default-errno'], names });
+      const text = args.format === 'spo' ? spoYaml(profile, { name: label, annotations: { 'contxray.io/container': label } }) : profileJson(profile);
+      writeOutput(text, args.out);
+      const comparison = compareWithDefault(names, target);
+      const ids = [...new Set(use.containers.map((c) => c.container_id))];
+      process.stderr.write(profileSummary({ container: label, ids, arch: use.arch, targetArch: target, names, sel, comparison, translation }));
+      if (args['compare-default']) {
+        if (comparison) process.stderr.write(comparisonText(comparison));
+        else warn(`no copy of Docker's default profile for ${target}`);
+      }
+    } finally {
+      db.close();
+    }
+  },
+};
+
+function baseSetFor(choice: Args['base'], runtime: string | null): BaseSet | null {
+  if (choice === 'none') return null;
+  if (choice === 'runc') return BASE_SETS.runc!;
+  // Docker, containerd and Kubernetes on these hosts all start containers through runc.
+  return runtime === null || /docker|containerd|kubernetes|runc|podman/.test(runtime) ? BASE_SETS.runc! : null;
+}
+
+function readProfile(path: string): DockerProfile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read ${path}: ${errorMessage(err)}`, EXIT.input);
+  }
+  let p: unknown;
+  try {
+    p = JSON.parse(text);
+  } catch (err) {
+    throw new CliError(`${path} is not a JSON seccomp profile: ${errorMessage(err)}`, EXIT.input);
+  }
+  const profile = p as DockerProfile;
+  if (typeof profile?.defaultAction !== 'string') throw new CliError(`${path} has no defaultAction: not a Docker/OCI seccomp profile`, EXIT.input);
+  if (profile.syscalls !== undefined && profile.syscalls !== null && !Array.isArray(profile.syscalls)) {
+    throw new CliError(`${path}: syscalls must be a list`, EXIT.input);
+  }
+  // Older Docker profiles name one syscall per rule in `name`.
+  const names = (r: ProfileRule & { name?: string }) => (Array.isArray(r.names) ? r.names : typeof r.name === 'string' ? [r.name] : []);
+  return { ...profile, syscalls: (profile.syscalls ?? []).map((r) => ({ ...r, names: names(r) })) };
+}

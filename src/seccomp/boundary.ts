@@ -1,0 +1,169 @@
+/**
+ * Which recorded calls belong in a profile. The recorder marks every call with `filtered` (the
+ * thread was under a seccomp filter when it made it). Under Docker's default profile that flag is
+ * the exact boundary a profile needs: runc's setup before it installs the filter (mount,
+ * pivot_root, sethostname, umount2, keyctl, unshare …) is unfiltered and stays out; everything
+ * after — runc's own post-filter calls (fstatfs, capset …), the workload, its exit — is filtered and
+ * goes in, because the new profile replaces the one in force at that same point.
+ *
+ * A container run with seccomp=unconfined has no filtered call at all. Then the fallback rule is:
+ * leave out everything runc's init process did (comm runc / runc:[N:…], i.e. before it exec'd the
+ * workload: exec renames the process) and add the runtime's measured base set to cover its own
+ * post-filter calls. That is a weaker boundary and is reported as a warning.
+ */
+import { COMPAT_EXIT_PATHS, EXIT_PATHS, isRuntimeInit, type BaseSet } from './base-sets.js';
+import type { SyscallUse } from './types.js';
+
+export type Source = 'recorded' | 'exit-path' | 'base-set';
+
+export interface AllowedSyscall {
+  name: string;
+  calls: bigint;
+  comms: Set<string>;
+  sources: Set<Source>;
+  /** Why an unrecorded name was added. */
+  why?: string;
+}
+
+export interface DeniedCall {
+  name: string | null;
+  nr: number;
+  arch: string;
+  errno: number;
+  calls: bigint;
+  comms: string[];
+}
+
+export interface UnknownNumber {
+  nr: number;
+  arch: string;
+  compat: boolean;
+  calls: bigint;
+  comms: string[];
+}
+
+export interface Selection {
+  mode: 'filtered' | 'unconfined';
+  allowed: Map<string, AllowedSyscall>;
+  /** Made only outside the filter, by the runtime's init: left out on purpose. */
+  setupOnly: string[];
+  /** Made outside any filter by other processes (filtered mode): left out, and warned about. */
+  unfilteredOther: { name: string; comms: string[]; calls: bigint }[];
+  deniedAtRecord: DeniedCall[];
+  unknown: UnknownNumber[];
+  compatUsed: boolean;
+  baseSet: string | null;
+  warnings: string[];
+}
+
+export interface SelectOptions {
+  /** The runtime's base set to add (null: none). */
+  baseSet?: BaseSet | null;
+}
+
+function keyOf(r: SyscallUse): string {
+  return `${r.arch}:${r.nr}`;
+}
+
+/** The boundary as a predicate: which recorded calls a replacement profile would see. */
+export function boundaryOf(rows: readonly SyscallUse[]): { mode: Selection['mode']; inScope: (r: SyscallUse) => boolean } {
+  const mode = rows.some((r) => r.filtered) ? 'filtered' : 'unconfined';
+  return { mode, inScope: (r) => (mode === 'filtered' ? r.filtered : !isRuntimeInit(r.comm)) };
+}
+
+export function selectSyscalls(rows: readonly SyscallUse[], opts: SelectOptions = {}): Selection {
+  const { mode, inScope } = boundaryOf(rows);
+  const allowed = new Map<string, AllowedSyscall>();
+  const outside = new Map<string, { comms: Set<string>; calls: bigint; runtimeOnly: boolean }>();
+  const denied = new Map<string, DeniedCall>();
+  const unknown = new Map<string, UnknownNumber>();
+  let compatUsed = false;
+
+  for (const r of rows) {
+    if (!inScope(r)) {
+      if (r.name === null) continue;
+      const o = outside.get(r.name) ?? { comms: new Set<string>(), calls: 0n, runtimeOnly: true };
+      o.comms.add(r.comm);
+      o.calls += r.calls;
+      o.runtimeOnly &&= isRuntimeInit(r.comm);
+      outside.set(r.name, o);
+      continue;
+    }
+    if (r.compat && (r.calls > 0n || r.denied > 0n)) compatUsed = true;
+    if (r.denied > 0n) {
+      const k = `${keyOf(r)}:${r.denied_errno}`;
+      const d = denied.get(k) ?? { name: r.name, nr: r.nr, arch: r.arch, errno: r.denied_errno, calls: 0n, comms: [] };
+      d.calls += r.denied;
+      if (!d.comms.includes(r.comm)) d.comms.push(r.comm);
+      denied.set(k, d);
+    }
+    if (r.calls === 0n) continue;
+    if (r.name === null) {
+      // Never invent a name: a number the capture's table does not know is reported as a number.
+      const u = unknown.get(keyOf(r)) ?? { nr: r.nr, arch: r.arch, compat: r.compat, calls: 0n, comms: [] };
+      u.calls += r.calls;
+      if (!u.comms.includes(r.comm)) u.comms.push(r.comm);
+      unknown.set(keyOf(r), u);
+      continue;
+    }
+    const a = allowed.get(r.name) ?? { name: r.name, calls: 0n, comms: new Set<string>(), sources: new Set<Source>() };
+    a.calls += r.calls;
+    a.comms.add(r.comm);
+    a.sources.add('recorded');
+    allowed.set(r.name, a);
+  }
+
+  const add = (name: string, source: Source, why: string) => {
+    const a = allowed.get(name) ?? { name, calls: 0n, comms: new Set<string>(), sources: new Set<Source>(), why };
+    a.sources.add(source);
+    allowed.set(name, a);
+  };
+  for (const e of EXIT_PATHS) add(e.name, 'exit-path', e.why);
+  if (compatUsed) for (const e of COMPAT_EXIT_PATHS) add(e.name, 'exit-path', e.why);
+  const base = opts.baseSet ?? null;
+  if (base) {
+    for (const n of base.names) add(n, 'base-set', `${base.id}: ${base.runtime} calls it after installing the filter`);
+    for (const n of base.sporadic) add(n, 'base-set', `${base.id}: ${base.runtime} calls it after installing the filter on some starts`);
+  }
+
+  const warnings: string[] = [];
+  if (mode === 'unconfined') {
+    warnings.push(
+      'no call in this recording ran under a seccomp filter (container started with seccomp=unconfined or --privileged?): ' +
+        "the start-up boundary falls back to leaving out everything runc's init did before exec" +
+        (base ? ` and adding the ${base.id} base set` : ' and no runtime base set was added, so the profile may not start the container') +
+        '; record under the default profile for an exact boundary',
+    );
+  }
+  const setupOnly: string[] = [];
+  const unfilteredOther: Selection['unfilteredOther'] = [];
+  for (const [name, o] of [...outside].sort((x, y) => x[0].localeCompare(y[0]))) {
+    if (allowed.has(name)) continue;
+    if (o.runtimeOnly) setupOnly.push(name);
+    else unfilteredOther.push({ name, comms: [...o.comms].sort(), calls: o.calls });
+  }
+  if (mode === 'filtered' && unfilteredOther.length > 0) {
+    warnings.push(
+      `left out ${unfilteredOther.length} syscall(s) made outside any seccomp filter by processes other than runc's init ` +
+        `(${unfilteredOther.slice(0, 6).map((u) => `${u.name} by ${u.comms.join('/')}`).join(', ')}${unfilteredOther.length > 6 ? ', …' : ''}); ` +
+        'a `docker exec --privileged` or a process started before the filter would do that',
+    );
+  }
+  const byNr = <T extends { arch: string; nr: number }>(a: T, b: T) => a.arch.localeCompare(b.arch) || a.nr - b.nr;
+  return {
+    mode,
+    allowed,
+    setupOnly,
+    unfilteredOther,
+    deniedAtRecord: [...denied.values()].sort(byNr),
+    unknown: [...unknown.values()].sort(byNr),
+    compatUsed,
+    baseSet: base?.id ?? null,
+    warnings,
+  };
+}
+
+/** The allowed names, sorted (what the profile's allow rule lists). */
+export function allowedNames(sel: Selection): string[] {
+  return [...sel.allowed.keys()].sort();
+}

@@ -1,0 +1,44 @@
+/**
+ * `--container NAME|ID`: an exact name (every container with it, across hosts and captures — the
+ * same service recorded several times is merged), else an exact full id, else a unique id prefix.
+ * Anything else is a user error that lists the candidates, never a silent guess.
+ */
+import { CliError, EXIT } from '../util/errors.js';
+
+export interface ContainerRow {
+  host: string;
+  container_id: string;
+  name: string | null;
+  image: string | null;
+  runtime: string | null;
+}
+
+function label(c: ContainerRow): string {
+  return `${c.name ?? '(no name)'} ${c.container_id.slice(0, 12)}${c.host ? ` on ${c.host}` : ''}`;
+}
+
+function listing(cs: readonly ContainerRow[], max = 12): string {
+  const shown = cs.slice(0, max).map(label).join(', ');
+  return cs.length > max ? `${shown}, … (${cs.length - max} more)` : shown;
+}
+
+export function matchContainers(all: readonly ContainerRow[], query: string): ContainerRow[] {
+  const q = query.trim();
+  if (q === '') throw new CliError('--container is empty', EXIT.usage);
+  if (all.length === 0) throw new CliError('the captures hold no container records', EXIT.input);
+  const byName = all.filter((c) => c.name === q || c.name === q.replace(/^\//, ''));
+  if (byName.length > 0) return byName;
+  const lower = q.toLowerCase();
+  const byId = all.filter((c) => c.container_id === lower);
+  if (byId.length > 0) return byId;
+  if (/^[0-9a-f]+$/.test(lower)) {
+    const byPrefix = all.filter((c) => c.container_id.startsWith(lower));
+    const ids = new Set(byPrefix.map((c) => c.container_id));
+    if (ids.size === 1) return byPrefix;
+    if (ids.size > 1) {
+      throw new CliError(`container id prefix '${q}' is ambiguous: ${listing(byPrefix)}; give more characters or the name`, EXIT.usage);
+    }
+  }
+  const near = all.filter((c) => (c.name ?? '').includes(q));
+  throw new CliError(`no container '${q}' in the captures; ${near.length > 0 ? 'did you mean' : 'containers'}: ${listing(near.length > 0 ? near : all)}`, EXIT.usage);
+}
