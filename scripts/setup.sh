@@ -23,6 +23,7 @@ packages=(
   chromium                                            # report tests in a real browser
   bpftrace linux-perf strace                          # peers for side-by-side benchmarks
   jq iproute2 python3-pip
+  linux-libc-dev-arm64-cross linux-libc-dev-armhf-cross   # syscall tables of other arches (generator check)
 )
 missing=()
 for pkg in "${packages[@]}"; do
@@ -97,6 +98,15 @@ elif apt-cache show python3-pyarrow >/dev/null 2>&1 && apt-get install -y python
   say "pyarrow: installed from Debian"
 else
   printf '\nsetup: WARNING: pyarrow could not be installed (pip and apt failed); the independent-reader test will not pass\n' >&2
+fi
+
+# PyYAML: an independent YAML parser for the seccomp SPO output test (same python3 as pyarrow).
+if python3 -c 'import yaml' 2>/dev/null; then
+  say "PyYAML: already importable"
+elif python3 -m pip install --quiet pyyaml && python3 -c 'import yaml' 2>/dev/null; then
+  say "PyYAML: installed with pip"
+else
+  printf '\nsetup: WARNING: PyYAML could not be installed; the SPO YAML test will fail under CI\n' >&2
 fi
 
 # --- demo image (built locally: no registry is reachable) -----------------------------------------

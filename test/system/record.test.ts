@@ -155,3 +155,20 @@ test('kill -9 of the recorder mid-run leaves a readable capture', async (t) => {
     a.close();
   }
 });
+
+test('SIGINT finishes the file properly and exits 0', async (t) => {
+  if (!requireOrSkip(t, ready, why)) return;
+  const file = join(work.dir, 'interrupted.arrow');
+  const rec = spawn(process.execPath, [BIN, 'record', '-o', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  rec.stderr!.on('data', (d) => (stderr += d));
+  await new Promise((r) => setTimeout(r, 2000));
+  rec.kill('SIGINT');
+  const code = await new Promise((r) => rec.once('exit', r));
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, /recorded .*\(SIGINT\)/);
+  const warnings: string[] = [];
+  const a = await Analysis.open([file], { onWarning: (w) => warnings.push(w) });
+  a.close();
+  assert.deepEqual(warnings, [], 'a complete file, footer and all');
+});
