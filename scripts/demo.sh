@@ -11,7 +11,7 @@ say() { printf '\n==> %s\n' "$*"; }
 bash scripts/setup.sh
 out=${CONTXRAY_DEMO_DIR:-demo-output}
 mkdir -p "$out"
-cx() { node bin/contxray.js "$@"; }
+cx() { node bin/contxray.js "$@"; }   # the same as `contxray`, which setup.sh links onto PATH
 
 say "record: contxray record -o $out/demo.arrow -- bash scripts/scenario.sh"
 cx record -o "$out/demo.arrow" --force -- bash scripts/scenario.sh "$out/work"

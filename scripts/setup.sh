@@ -80,11 +80,13 @@ fi
 say "npm run build"
 npm run build
 
-if [[ -f scripts/build-native.sh ]]; then
-  say "npm run build:native"
-  npm run build:native
-else
-  say "native addon: scripts/build-native.sh not there yet, skipped"
+say "npm run build:native"
+npm run build:native
+
+# `contxray` on PATH (a symlink to this checkout's bin/contxray.js).
+if [[ $(readlink -f "$(command -v contxray 2>/dev/null)" 2>/dev/null) != "$(readlink -f bin/contxray.js)" ]]; then
+  say "npm link: contxray on PATH"
+  npm link --silent --no-fund --no-audit >/dev/null
 fi
 
 # --- pyarrow: an Arrow reader independent of ours, for the capture-format test ------------------
