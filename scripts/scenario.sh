@@ -8,7 +8,8 @@
 # Environment: CONTXRAY_IMAGE (default contxray/busybox:demo), CONTXRAY_LABEL (default
 # contxray.demo=1), CONTXRAY_ROUNDS (client fetch rounds, default 3).
 set -euo pipefail
-work=${1:?usage: scenario.sh WORKDIR}
+mkdir -p "${1:?usage: scenario.sh WORKDIR}"
+work=$(cd "$1" && pwd) # docker -v needs an absolute path
 image=${CONTXRAY_IMAGE:-contxray/busybox:demo}
 label=${CONTXRAY_LABEL:-contxray.demo=1}
 rounds=${CONTXRAY_ROUNDS:-3}
