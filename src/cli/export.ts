@@ -2,7 +2,8 @@
  * `contxray export`: the way out for fleets that outgrow one machine. Hive-partitioned Parquet
  * (kind=/host=/date=) that Trino, Spark, ClickHouse or DuckDB read directly, or NDJSON.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync, existsSync, readdirSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, rmSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Argv, CommandModule } from 'yargs';
@@ -59,16 +60,16 @@ export async function exportParquet(analysis: Analysis, dir: string, force: bool
 
 export async function exportNdjson(analysis: Analysis, file: string, force: boolean): Promise<void> {
   if (existsSync(file) && !force) throw new CliError(`${file} exists; use --force to overwrite it`, EXIT.usage);
-  const fd = openSync(file, 'w');
+  writeFileSync(file, '');
   const tmp = join(tmpdir(), `contxray-export-${process.pid}.json`);
   try {
     for (const { kind, view } of await exportTables(analysis)) {
-      if (kind === 'connection' || kind === 'process') continue; // derived from the other kinds
+      if (kind === 'connection') continue; // derived from the net events, which are exported
       await analysis.connection.run(`COPY (SELECT '${kind}' AS kind, * FROM (${selectFrom(kind, view)})) TO ${sqlPath(tmp)} (FORMAT json)`);
-      writeSync(fd, readFileSync(tmp));
+      // Streamed: an export can be many GB.
+      await pipeline(createReadStream(tmp), createWriteStream(file, { flags: 'a' }));
     }
   } finally {
-    closeSync(fd);
     rmSync(tmp, { force: true });
   }
 }

@@ -4,7 +4,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, tempDir, writeScenario } from '../helpers/captures.js';
 
@@ -87,4 +87,9 @@ test('export writes hive-partitioned Parquet that DuckDB reads back', async () =
   assert.ok(rows.every((x) => x.host === 'testhost'));
   assert.equal(rows.find((x) => x.kind === 'exec')!.n, 1);
   assertCleanError(cli(['export', good, '--parquet', lake]), 2, /not empty/);
+  const nd = join(work.dir, 'events.ndjson');
+  assert.equal(cli(['export', good, '--ndjson', nd]).status, 0);
+  const lines = readFileSync(nd, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string });
+  const kinds = lines.reduce<Record<string, number>>((m, l) => ((m[l.kind] = (m[l.kind] ?? 0) + 1), m), {});
+  assert.deepEqual(kinds, { syscall: 6, exec: 1, process: 1, open: 2, net: 4, container: 2, stats: 3 });
 });
