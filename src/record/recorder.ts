@@ -15,7 +15,7 @@ import { ContainerResolver, type ContainerInfo } from '../containers/index.js';
 import { syscallTableFor } from '../syscalls/index.js';
 import { hostInfo } from './host.js';
 import { NativeRecorder, type NativeBatch } from './native.js';
-import { selectRows } from './rows.js';
+import { concatBatches, selectRows } from './rows.js';
 
 export interface RecordOptions {
   out: string;
@@ -48,7 +48,11 @@ export interface RecordSummary {
 }
 
 const DRAIN_MS = 200;
+/** Drained rows wait for the next flush, unless this many are already waiting. */
+const MAX_PENDING_ROWS = 1 << 16;
 const REFRESH_MS = 2000;
+/** Counters go to the file every this many flushes (each batch costs ~4 KB of per-column framing), and at once when a drop or truncation counter moves. */
+const STATS_EVERY = 10;
 
 interface Seen {
   info: ContainerInfo;
@@ -67,6 +71,8 @@ export class Recorder {
   private timers: NodeJS.Timeout[] = [];
   private lastRates = { at: Date.now(), rows: {} as Partial<Record<Kind, number>> };
   private stopped = false;
+  private readonly pending = new Map<Kind, NativeBatch[]>();
+  private pendingRows = 0;
 
   private constructor(
     private readonly opts: RecordOptions,
@@ -185,13 +191,38 @@ export class Recorder {
   drainEvents(): void {
     const { batches, newCgroups } = this.native.drain();
     for (const id of newCgroups) this.decide(id);
-    for (const b of batches) this.write(this.keep(b));
+    for (const b of batches) {
+      const kept = this.keep(b);
+      if (!kept) continue;
+      this.pending.set(kept.kind, [...(this.pending.get(kept.kind) ?? []), kept]);
+      this.pendingRows += kept.length;
+    }
+    if (this.pendingRows >= MAX_PENDING_ROWS) this.writePending();
+  }
+
+  private writePending(): void {
+    for (const batches of this.pending.values()) this.write(concatBatches(batches));
+    this.pending.clear();
+    this.pendingRows = 0;
   }
 
   flush(): void {
+    this.writePending();
     this.write(this.keep(this.native.readSyscalls()));
-    this.writeStats();
+    this.flushes++;
+    const losses = this.lossCount();
+    if (this.flushes % STATS_EVERY === 0 || losses !== this.lastLosses) this.writeStats();
+    this.lastLosses = losses;
     this.writer.sync();
+  }
+
+  private flushes = 0;
+  private lastLosses = 0n;
+
+  private lossCount(): bigint {
+    let n = 0n;
+    for (const [k, v] of Object.entries(this.native.counters())) if (/^(drops|truncated)\./.test(k)) n += v;
+    return n;
   }
 
   /** Container records go before the events that name them, so a cut file still has them. */
@@ -227,6 +258,7 @@ export class Recorder {
     this.writeNewContainers(final);
   }
 
+  /** Cumulative counters as one stats batch (always at the end). */
   private writeStats(): void {
     const counters = this.native.counters();
     const own: Record<string, bigint> = {
