@@ -110,15 +110,17 @@ JOIN capture_files cap USING (capture_id)
 LEFT JOIN cgroup_containers cc USING (capture_id, cgroup_id)
 LEFT JOIN strings s_comm ON s_comm.id = e.comm;
 
--- One row per TCP connection: the client's connect joined with the server's accept (same host,
--- matching 4-tuple), plus its close. Either side may be missing (outside the recorded set).
+-- One row per TCP connection: the client's connect joined with the server's accept (same capture,
+-- matching 4-tuple), plus its close (socket cookies are unique within one recording). Either side
+-- may be missing (outside the recorded set).
 CREATE OR REPLACE VIEW connections AS
 WITH c AS (SELECT * FROM net_events WHERE kind = 'connect'),
      a AS (SELECT * FROM net_events WHERE kind = 'accept'),
-     cl AS (SELECT host, sock_cookie, max(duration_ns) AS duration_ns, max(bytes_sent) AS bytes_sent,
+     cl AS (SELECT capture_id, sock_cookie, max(duration_ns) AS duration_ns, max(bytes_sent) AS bytes_sent,
                    max(bytes_received) AS bytes_received FROM net_events WHERE kind = 'close' GROUP BY ALL),
      pairs AS (
-       SELECT coalesce(c.host, a.host) AS host, coalesce(c.capture, a.capture) AS capture, coalesce(c.ts, a.ts) AS ts,
+       SELECT coalesce(c.host, a.host) AS host, coalesce(c.capture, a.capture) AS capture,
+              coalesce(c.capture_id, a.capture_id) AS capture_id, coalesce(c.ts, a.ts) AS ts,
               c.container_id AS client_container_id, c.container AS client_container, c.pid AS client_pid, c.comm AS client_comm,
               coalesce(c.laddr, a.raddr) AS client_addr, coalesce(c.lport, a.rport) AS client_port,
               a.container_id AS server_container_id, a.container AS server_container, a.pid AS server_pid, a.comm AS server_comm,
@@ -127,7 +129,7 @@ WITH c AS (SELECT * FROM net_events WHERE kind = 'connect'),
               c.sock_cookie AS client_cookie, a.sock_cookie AS server_cookie,
               CASE WHEN c.host IS NOT NULL AND a.host IS NOT NULL THEN 'both' WHEN c.host IS NOT NULL THEN 'client' ELSE 'server' END AS seen
        FROM c FULL OUTER JOIN a
-         ON c.host = a.host AND c.laddr = a.raddr AND c.lport = a.rport AND c.raddr = a.laddr AND c.rport = a.lport
+         ON c.capture_id = a.capture_id AND c.laddr = a.raddr AND c.lport = a.rport AND c.raddr = a.laddr AND c.rport = a.lport
             AND (c.ret = 0 OR c.ret = -115)
      )
 SELECT p.host, p.capture, p.ts, client_container_id, client_container, client_pid, client_comm, client_addr, client_port,
@@ -135,8 +137,8 @@ SELECT p.host, p.capture, p.ts, client_container_id, client_container, client_pi
        coalesce(x.duration_ns, y.duration_ns) AS duration_ns, coalesce(x.bytes_sent, y.bytes_received) AS bytes_sent,
        coalesce(x.bytes_received, y.bytes_sent) AS bytes_received, seen
 FROM pairs p
-LEFT JOIN cl x ON x.host = p.host AND x.sock_cookie = p.client_cookie
-LEFT JOIN cl y ON y.host = p.host AND y.sock_cookie = p.server_cookie;
+LEFT JOIN cl x ON x.capture_id = p.capture_id AND x.sock_cookie = p.client_cookie
+LEFT JOIN cl y ON y.capture_id = p.capture_id AND y.sock_cookie = p.server_cookie;
 
 CREATE OR REPLACE VIEW stats AS
 SELECT cap.host, cap.capture, s.value AS name, arg_max(e.stat_value, e.ts) AS value
