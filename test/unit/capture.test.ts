@@ -196,3 +196,22 @@ test('addresses: v4 as v4-mapped, v6 compressed, round trip', () => {
   for (const a of ['10.1.2.3', '::1', 'fd00:c0:ffee::2', '2001:db8::1:0:0:1', 'fe80::1']) assert.equal(formatAddress(parseAddress(a)), a);
   assert.equal(formatAddress(parseAddress('::ffff:1.2.3.4')), '1.2.3.4');
 });
+
+test('many captures at once: a host column, globs, and connections paired within each capture', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    await writeScenario(join(dir, 'a.arrow'), 'host-a');
+    await writeScenario(join(dir, 'b.arrow'), 'host-b');
+    const a = await Analysis.open([`${dir}/*.arrow`]);
+    try {
+      const hosts = await a.all('SELECT host, count(*) AS n FROM containers GROUP BY host ORDER BY host');
+      assert.deepEqual(hosts, [{ host: 'host-a', n: 2n }, { host: 'host-b', n: 2n }]);
+      const conns = await a.all("SELECT host, count(*) AS n, count(duration_ns) AS closed FROM connections WHERE seen = 'both' GROUP BY host ORDER BY host");
+      assert.deepEqual(conns, [{ host: 'host-a', n: 1n, closed: 1n }, { host: 'host-b', n: 1n, closed: 1n }]);
+    } finally {
+      a.close();
+    }
+  } finally {
+    cleanup();
+  }
+});
