@@ -78,7 +78,7 @@ function isoTime(text: string | undefined, option: string): string | undefined {
 const SECTIONS: [string, string][] = [
   ['Captures', 'summary-captures'],
   ['Containers', 'summary-containers'],
-  ['Lost or cut (drops, truncations)', 'summary-drops'],
+  ['Lost, cut or unknown', 'summary-drops'],
 ];
 
 async function summary(analysis: Analysis, args: Args): Promise<string> {
