@@ -91,8 +91,10 @@ export const command: CommandModule<object, Args> = {
 
 function statusText(r: Recorder): string {
   const p = r.progress();
+  const order = ['syscall', 'exec', 'open', 'connect', 'accept', 'close', 'fork', 'exit'];
   const rates = Object.entries(p.rates)
     .filter(([, v]) => v !== undefined && v > 0)
+    .sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))
     .map(([k, v]) => `${k} ${humanCount(Math.round(v!))}/s`)
     .join(', ');
   return `recording ${(p.elapsedMs / 1000).toFixed(0)}s · ${p.containers} containers · ${rates || 'no events yet'} · drops ${p.drops} · ${humanBytes(p.bytes)}`;

@@ -31,6 +31,7 @@ export interface RecordOptions {
 export interface RecordProgress {
   elapsedMs: number;
   containers: number;
+  /** Events per second since the last call, by kind; `syscall` counts calls, not aggregate rows. */
   rates: Partial<Record<Kind, number>>;
   drops: bigint;
   bytes: number;
@@ -69,7 +70,9 @@ export class Recorder {
   private ignoredRows = 0;
   private readonly startedAt = Date.now();
   private timers: NodeJS.Timeout[] = [];
-  private lastRates = { at: Date.now(), rows: {} as Partial<Record<Kind, number>> };
+  /** Events seen per kind (kept, not yet necessarily written), for the status line. */
+  private readonly seenRows: Partial<Record<Kind, number>> = {};
+  private lastRates = { at: Date.now(), rows: {} as Partial<Record<Kind, number>>, calls: 0n, rates: {} as Partial<Record<Kind, number>> };
   private stopped = false;
   private readonly pending = new Map<Kind, NativeBatch[]>();
   private pendingRows = 0;
@@ -128,11 +131,15 @@ export class Recorder {
 
   progress(): RecordProgress {
     const now = Date.now();
-    const dt = Math.max(1, now - this.lastRates.at) / 1000;
-    const rates: Partial<Record<Kind, number>> = {};
-    for (const [k, v] of Object.entries(this.rows)) rates[k as Kind] = (v - (this.lastRates.rows[k as Kind] ?? 0)) / dt;
-    rates.syscall = undefined;
-    this.lastRates = { at: now, rows: { ...this.rows } };
+    // Rates over windows of at least two flushes, so they don't flicker between writes.
+    if (now - this.lastRates.at >= Math.max(2000, 2 * this.opts.intervalMs)) {
+      const dt = (now - this.lastRates.at) / 1000;
+      const rates: Partial<Record<Kind, number>> = {};
+      for (const [k, v] of Object.entries(this.seenRows)) rates[k as Kind] = (v - (this.lastRates.rows[k as Kind] ?? 0)) / dt;
+      rates.syscall = Number(this.syscallCalls - this.lastRates.calls) / dt;
+      this.lastRates = { at: now, rows: { ...this.seenRows }, calls: this.syscallCalls, rates };
+    }
+    const rates = this.lastRates.rates;
     const counters = this.stopped ? {} : this.native.counters();
     const drops = Object.entries(counters).filter(([k]) => k.startsWith('drops.')).reduce((a, [, v]) => a + v, 0n);
     return { elapsedMs: now - this.startedAt, containers: this.seen.size, rates, drops, bytes: this.fileBytes() };
@@ -177,6 +184,7 @@ export class Recorder {
       }
     }
     this.ignoredRows += batch.length - n;
+    if (batch.kind !== 'syscall') this.seenRows[batch.kind] = (this.seenRows[batch.kind] ?? 0) + n;
     return n === 0 ? null : selectRows(batch, keep.subarray(0, n));
   }
 
