@@ -112,6 +112,7 @@ function summaryText(s: RecordSummary, reason: string): string {
     `${s.containers.length} containers (${names}); ${s.syscalls} syscalls in ${s.rows.syscall ?? 0} aggregates; ${kinds}. ` +
     (drops.length ? `DROPPED: ${drops.map(([k, v]) => `${k}=${v}`).join(', ')}. ` : 'Nothing dropped. ') +
     (trunc.length ? `Truncated: ${trunc.map(([k, v]) => `${k}=${v}`).join(', ')}. ` : '') +
-    `Next: contxray analyze ${s.out}\n`
+    `Next: contxray analyze ${s.out}\n` +
+    (s.unmatched.length ? `contxray: warning: no container matched ${s.unmatched.map((x) => `--container ${x}`).join(', ')}\n` : '')
   );
 }

@@ -46,6 +46,8 @@ export interface RecordSummary {
   counters: Record<string, bigint>;
   bytes: number;
   ignoredRows: number;
+  /** --container selectors that matched no container seen during the recording. */
+  unmatched: string[];
 }
 
 const DRAIN_MS = 200;
@@ -298,6 +300,7 @@ export class Recorder {
       counters: this.lastCounters,
       bytes: this.fileBytes(),
       ignoredRows: this.ignoredRows,
+      unmatched: this.opts.containers.filter((sel) => ![...this.seen.values()].some((x) => this.resolver.matches(x.info, sel))),
     };
   }
 }
