@@ -41,6 +41,14 @@ else
   say "system packages: all ${#packages[@]} installed"
 fi
 
+# --- tracefs: libbpf attaches classic tracepoints through it (and bpftrace needs it) ---------------
+if [[ -d /sys/kernel/tracing/events || -d /sys/kernel/debug/tracing/events ]]; then
+  say "tracefs: mounted"
+else
+  say "tracefs: mounting at /sys/kernel/tracing"
+  mount -t tracefs nodev /sys/kernel/tracing
+fi
+
 # --- dockerd -----------------------------------------------------------------------------------
 pidfile=${CONTXRAY_DOCKERD_PIDFILE:-/run/contxray-dockerd.pid}
 dockerd_log=${CONTXRAY_DOCKERD_LOG:-/var/log/contxray-dockerd.log}

@@ -16,6 +16,7 @@ import { syscallTableFor } from '../syscalls/index.js';
 import { hostInfo } from './host.js';
 import { NativeRecorder, type NativeBatch } from './native.js';
 import { concatBatches, selectRows } from './rows.js';
+import { ensureTracefs } from './tracefs.js';
 
 export interface RecordOptions {
   out: string;
@@ -101,6 +102,7 @@ export class Recorder {
     );
     let native: NativeRecorder;
     try {
+      if (process.geteuid?.() === 0) ensureTracefs();
       native = NativeRecorder.open({ opens: opts.opens, maxArgvBytes: opts.maxArgvBytes });
     } catch (err) {
       writer.close();
