@@ -4,7 +4,8 @@
  * as dropped: recorded + dropped = performed, exactly. Prints the loop's slowdown, events/s, drops
  * and the recorder's RSS. Needs root and the built addon.
  *
- *   node dist/bench/overhead-storm.js [--opens N] [--ring-bytes B] [--json]
+ *   node dist/bench/overhead-storm.js [--opens N] [--rounds R] [--ring-bytes B] [--json]
+ *   (R rounds, default 3, plain and traced interleaved; medians; every round must be exact)
  *   (a small --ring-bytes shows the drop accounting: recorded + dropped still = performed)
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -49,6 +50,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const n = i >= 0 ? Number(argv[i + 1]) : 1_000_000;
   const j = argv.indexOf('--ring-bytes');
   const ringBufferBytes = j >= 0 ? Number(argv[j + 1]) : undefined;
+  const kr = argv.indexOf('--rounds');
+  const rounds = kr >= 0 ? Number(argv[kr + 1]) : 3;
   if (process.geteuid?.() !== 0) throw new Error('bench/overhead-storm needs root');
   const work = mkdtempSync(path.join(os.tmpdir(), 'contxray-storm-'));
   const bin = path.join(work, 'storm');
@@ -61,14 +64,14 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   mkdirSync(cgdir);
   const cg = statSync(cgdir, { bigint: true }).ino;
   const procs = path.join(cgdir, 'cgroup.procs');
-  try {
-    const plain = spawnSync(bin, [procs, target, String(n)], { encoding: 'utf8' });
-    const baseNs = Number(plain.stdout.trim());
-
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  // one traced run: the recorder is opened for it and closed after it
+  const traced = async () => {
     const rec = NativeRecorder.open({ opens: 'host', ringBufferBytes });
     rec.setCgroupVerdict(cg, 'record');
     let recorded = 0;
     let rss = 0;
+    const want = Buffer.from(target);
     const drain = () => {
       const d = rec.drain();
       for (const c of d.newCgroups) if (c !== cg) rec.setCgroupVerdict(c, 'ignore');
@@ -76,7 +79,6 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
         if (b.kind !== 'open') continue;
         const ids = b.columns.cgroup_id as BigUint64Array;
         const p = b.columns.path as StringColumn;
-        const want = Buffer.from(target);
         for (let k = 0; k < b.length; k++) {
           if (ids[k] !== cg) continue;
           const s = p.data.subarray(p.offsets[k]!, p.offsets[k + 1]!);
@@ -98,21 +100,38 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     const c = rec.counters();
     rec.close();
     const dropped = Number(c['drops.open'] ?? 0n) + Number(c['drops.native.open'] ?? 0n);
-    const tracedNs = Number(out.trim());
+    return { recorded, dropped, ns: Number(out.trim()), wall, rss };
+  };
+  try {
+    // rounds interleaved (plain, traced, plain, traced, …): the VM is noisy
+    const plainNs: number[] = [];
+    const tracedNs: number[] = [];
+    const runs: Awaited<ReturnType<typeof traced>>[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const plain = spawnSync(bin, [procs, target, String(n)], { encoding: 'utf8' });
+      plainNs.push(Number(plain.stdout.trim()));
+      const t = await traced();
+      runs.push(t);
+      tracedNs.push(t.ns);
+    }
+    const baseNs = median(plainNs);
+    const tNs = median(tracedNs);
     const res = {
       opens: n,
-      recorded,
-      dropped,
-      exact: recorded + dropped === n,
+      rounds,
+      recorded: runs.map((x) => x.recorded).join(' '),
+      dropped: runs.map((x) => x.dropped).join(' '),
+      exact: runs.every((x) => x.recorded + x.dropped === n),
       ns_per_open_plain: baseNs,
-      ns_per_open_traced: tracedNs,
-      slowdown: +(tracedNs / baseNs).toFixed(2),
-      events_per_s: Math.round(n / wall),
-      recorder_rss_mb: Math.round(rss / 2 ** 20),
+      ns_per_open_traced: tNs,
+      slowdown: +(tNs / baseNs).toFixed(2),
+      slowdown_rounds: tracedNs.map((x, k) => +(x / plainNs[k]!).toFixed(2)).join(' '),
+      events_per_s: Math.round(n / median(runs.map((x) => x.wall))),
+      recorder_rss_mb: Math.round(Math.max(...runs.map((x) => x.rss)) / 2 ** 20),
     };
     if (argv.includes('--json')) console.log(JSON.stringify(res, null, 2));
     else {
-      console.log(`open storm: ${n} opens of a tmpfs file in one process, default --opens host`);
+      console.log(`open storm: ${n} opens of a tmpfs file in one process, default --opens host, median of ${rounds} interleaved rounds`);
       for (const [k, v] of Object.entries(res)) console.log(`  ${k.padEnd(20)} ${v}`);
     }
   } finally {

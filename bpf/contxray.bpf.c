@@ -3,11 +3,11 @@
  * contxray's kernel side: tracepoints only (fentry/kprobe/LSM are refused on the kernels we target).
  * See docs/bpf.md for what each program records and why.
  *
- *   tp_btf/sys_enter, tp_btf/sys_exit      syscall aggregates (per-CPU hash + per-task pending
- *                                          count), seccomp denials; and, for the few syscalls
- *                                          concerned, file opens (path from a bounded dentry +
- *                                          mount walk), TCP connect (client) and accept (server)
- *   iter/task                              flushes the per-task pending counts at each read
+ *   tp_btf/sys_enter, tp_btf/sys_exit      syscall aggregates (per-CPU hot slot of counters,
+ *                                          flushed into a per-CPU hash), seccomp denials; and,
+ *                                          for the few syscalls concerned, file opens (path from
+ *                                          a bounded dentry + mount walk), TCP connect (client)
+ *                                          and accept (server)
  *   tp_btf/sched_process_exec|fork|exit    process tree
  *   tp/sock/inet_sock_set_state            establishment time and close (never uses `current`)
  *
@@ -47,6 +47,7 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 #define nr_accept4 288
 #define nr_openat 257
 #define nr_openat2 437
+#define nr_prctl 157
 #elif defined(__TARGET_ARCH_arm64)
 #define nr_open -2 /* no open/creat on arm64 */
 #define nr_creat -3
@@ -55,7 +56,9 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 #define nr_accept4 242
 #define nr_openat 56
 #define nr_openat2 437
+#define nr_prctl 167
 #endif
+#define PR_SET_NAME 15
 
 /* Set by user space before load. */
 const volatile __u32 self_tgid = 0; /* the recorder itself is never recorded */
@@ -98,27 +101,30 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
-/* Per-task state between sys_enter and sys_exit (task storage: no hash lookup, freed with the task). */
+/*
+ * Per-task state (task storage: no hash lookup, freed with the task). Not touched on the hot path:
+ * read when a task takes a CPU's `hot` slot, and for the few syscalls whose arguments the exit needs.
+ */
 struct task_ctx {
-	__u64 pend; /* pending syscall count, see pend_key() */
 	/* cached cgroup verdict: valid while the task keeps its css_set and verdict_gen is unchanged */
 	void *cset;
 	__u64 cgroup_id;
 	__u32 gen;
 	__u8 wanted;
-	__u8 pad[3];
-	/* syscall in flight */
-	__s32 nr;
-	__u8 active; /* passed sys_enter, not yet sys_exit */
-	__u8 compat;
-	__u8 filtered;
-	__u8 pad2;
-	/* arguments saved at sys_enter of open*|connect|accept* for the matching sys_exit */
-	__u64 arg_ptr;
-	__s32 arg_nr;
-	__u32 arg_flags;
-	__s32 arg_fd;
-	__u32 arg_len;
+	__u8 has_hot; /* hot_cpu is valid */
+	__u8 pad[2];
+	__u32 hot_cpu; /* the CPU whose `hot` slot this task owns (or owned last) */
+	__u64 regs; /* its pt_regs, the slot's owner identity */
+};
+
+/* Arguments saved at sys_enter of open*|connect|accept* for the matching sys_exit. */
+struct cx_args {
+	__u64 ptr;
+	__u64 cg; /* cgroup of the call */
+	__u32 flags;
+	__s32 fd;
+	__u32 len;
+	__u32 pad;
 };
 
 struct {
@@ -128,6 +134,59 @@ struct {
 	__type(value, struct task_ctx);
 } task_ctx SEC(".maps");
 
+/*
+ * The hot path's state, one per CPU (a per-CPU array lookup is inlined by the verifier; a task
+ * storage lookup is a helper call that cost ~30 ns per program here). The slot belongs to the
+ * last task that made a syscall on this CPU: its cached identity and verdict, the syscall in
+ * flight (`in`, pairs sys_enter with sys_exit) and HOT_SLOTS per-syscall counters indexed by
+ * nr % HOT_SLOTS. See docs/bpf.md ("Per-CPU hot slot").
+ */
+#define HOT_SLOTS 16
+struct hot_cnt {
+	__u32 key; /* PEND_VALID | filtered << 30 | compat << 29 | nr; 0 = free */
+	__u32 pad;
+	__u64 count;
+	__u64 errors;
+};
+
+struct hot {
+	__u64 regs; /* owner's identity on the hot path: its pt_regs (top of its kernel stack), 0 = none */
+	__u64 task; /* owner (struct task_struct *) */
+	__u64 cset;
+	__u64 cgroup_id;
+	__u64 in; /* the owner's syscall in flight, see in_word() */
+	__u32 gen;
+	__u32 pid, tid;
+	__u8 wanted;
+	__u8 ep; /* epoch of the counts below */
+	__u8 pad[2];
+	char comm[CX_COMM_LEN];
+	struct cx_args a; /* the call in flight's arguments (IN_ARGS) */
+	struct hot_cnt c[HOT_SLOTS];
+};
+
+struct inflight_v {
+	__u64 in;
+	struct cx_args a;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hot);
+} hot SEC(".maps");
+
+/* Syscalls in flight of tasks whose hot slot was taken by another task meanwhile (tid -> the in
+ * word and arguments): deleted at the exit of the call, or of the thread. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct inflight_v);
+} inflight SEC(".maps");
+
 /* Events too big for the BPF stack are built here and copied with bpf_ringbuf_output (exact size). */
 struct scratch {
 	union {
@@ -135,6 +194,9 @@ struct scratch {
 		struct cx_open open;
 	};
 	char pathbuf[2 * CX_MAX_PATH];
+	__u64 last_sb; /* fs_type cache: the last superblock whose type name was read */
+	char last_fs_type[CX_FSTYPE_LEN];
+	__u32 nevents; /* open events of this CPU, see rb_flags_every() */
 };
 
 struct {
@@ -186,8 +248,7 @@ struct {
 	.values = { [0] = &rcu_inner },
 };
 
-/* pt = tgid << 32 | tid (BPF functions take at most five arguments) */
-static __noinline void pend_flush(__u64 p, __u64 cg, __u64 pt, const char *comm, __u8 ep);
+static __noinline void hot_release(struct task_struct *t);
 
 static __always_inline void count(__u32 idx)
 {
@@ -201,6 +262,14 @@ static __always_inline __u64 rb_flags(void)
 {
 	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > rb_wakeup_bytes ? BPF_RB_FORCE_WAKEUP
 										: BPF_RB_NO_WAKEUP;
+}
+
+/* The same, asking the ring buffer only every 32nd event of a CPU (open storms). */
+static __always_inline __u64 rb_flags_every(__u32 *n)
+{
+	if ((++*n & 31) == 0)
+		return rb_flags();
+	return BPF_RB_NO_WAKEUP;
 }
 
 /* Is this cgroup recorded? Unknown ones become PENDING (recorded) and are announced to user space. */
@@ -277,6 +346,8 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 {
 	if (is_self())
 		return 0;
+	/* flush the counts under the old comm; the next call takes the slot with the new one */
+	hot_release(p);
 	__u64 cg = bpf_get_current_cgroup_id();
 	if (!cgroup_wanted(cg))
 		return 0;
@@ -348,9 +419,8 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(sched_process_exit, struct task_struct *p, bool group_dead)
 {
-	struct task_ctx *tc = bpf_task_storage_get(&task_ctx, p, 0, 0);
-	if (tc) /* this thread's last calls (exit_group among them) */
-		pend_flush(__sync_lock_test_and_set(&tc->pend, 0), tc->cgroup_id, bpf_get_current_pid_tgid(), 0, epoch & 1);
+	/* this thread's last calls (exit_group among them) */
+	hot_release(p);
 	/* the process ends with its last thread (group_dead), not necessarily with its leader */
 	if (!group_dead || is_self())
 		return 0;
@@ -392,8 +462,9 @@ struct walk {
 	__u8 truncated;
 };
 
-/* One step up the tree: a path component, or a crossing from a mount root to its mountpoint. */
-static long walk_step(__u32 i, struct walk *w)
+/* One step up the tree: a path component, or a crossing from a mount root to its mountpoint.
+ * Returns 1 when the walk is over. */
+static __always_inline int walk_one(struct walk *w, struct scratch *s)
 {
 	struct dentry *d = w->dentry;
 	struct vfsmount *vm = w->vfsmnt;
@@ -419,10 +490,6 @@ static long walk_step(__u32 i, struct walk *w)
 		w->done = 1; /* root of an unmounted/pseudo filesystem */
 		return 1;
 	}
-	__u32 zero = 0;
-	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
-	if (!s)
-		return 1;
 	__u32 len = d->d_name.len;
 	const unsigned char *name = d->d_name.name;
 	if (len > 255)
@@ -437,6 +504,19 @@ static long walk_step(__u32 i, struct walk *w)
 	s->pathbuf[pos & (CX_MAX_PATH - 1)] = '/';
 	w->pos = pos;
 	w->dentry = up;
+	return 0;
+}
+
+/* bpf_loop callback: WALK_PER_CALL steps per call (each callback call costs a return thunk). */
+#define WALK_PER_CALL 4
+static long walk_step(__u32 i, struct walk *w)
+{
+	__u32 zero = 0;
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return 1;
+	if (walk_one(w, s) || walk_one(w, s) || walk_one(w, s) || walk_one(w, s))
+		return 1;
 	return 0;
 }
 
@@ -459,43 +539,24 @@ static __always_inline int failed_open_wanted(const char *p, long ret)
 	       prefix_is(p + 1, "run", 3);
 }
 
-/* At the exit of open/openat/openat2/creat of a recorded task (args saved in tc at entry). */
-static __noinline int exit_open(struct task_struct *t, struct task_ctx *tc, __s32 nr, long ret)
+/* At the exit of open/openat/openat2/creat of a recorded task (args saved at entry). */
+/* comm: the CPU slot's copy of current's comm, or 0 to read it */
+static __noinline int exit_open(struct task_struct *t, struct cx_args *a, __s32 nr, long ret, const char *comm)
 {
-	if (!t || !tc)
+	if (!t || !a)
 		return 0;
 	__u32 zero = 0;
 	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s)
 		return 0;
 	struct cx_open *e = &s->open;
-	fill_hdr(&e->h, CX_OPEN, tc->cgroup_id);
-	e->ret = ret;
-	e->nr = nr;
-	e->flags = tc->arg_flags;
-	e->fs_magic = 0;
-	e->fs_type[0] = 0;
-	e->path_len = 0;
-	__builtin_memset(e->pad, 0, sizeof(e->pad));
-
-	if (ret < 0) {
-		/* not resolved: the path as passed (relative ones stay relative) */
-		long n = bpf_probe_read_user_str(e->path, CX_MAX_PATH, (void *)tc->arg_ptr);
-		if (n <= 0)
-			e->path[0] = 0;
-		if (opens_mode == CX_OPENS_HOST && !failed_open_wanted(e->path, ret))
-			return 0;
-		__u32 len = n > 0 ? n - 1 : 0;
-		if (n == CX_MAX_PATH) {
-			e->h.truncated = 1;
-			count(CXC_TRUNC_PATH);
-		}
-		e->path_len = len & (CX_MAX_PATH - 1);
-	} else {
+	struct super_block *sb = 0;
+	if (ret >= 0) {
+		/* the host-mode skip first, before anything is copied */
 		struct file *f = fd_file(t, ret);
 		if (!f)
 			return 0;
-		struct super_block *sb = f->f_inode->i_sb;
+		sb = f->f_inode->i_sb;
 		struct fs_struct *fs = t->fs;
 		struct super_block *root_sb = fs->root.mnt->mnt_sb;
 		/* Skip the container's own root filesystem: after pivot_root it is the task's root; before
@@ -505,9 +566,6 @@ static __noinline int exit_open(struct task_struct *t, struct task_ctx *tc, __s3
 			count(CXC_OPENS_SKIPPED_ROOTFS);
 			return 0;
 		}
-		e->fs_magic = sb->s_magic;
-		bpf_probe_read_kernel_str(e->fs_type, sizeof(e->fs_type), sb->s_type->name);
-
 		struct walk w = {
 			.dentry = f->f_path.dentry,
 			.vfsmnt = f->f_path.mnt,
@@ -515,10 +573,9 @@ static __noinline int exit_open(struct task_struct *t, struct task_ctx *tc, __s3
 			.root_mnt = fs->root.mnt,
 			.pos = CX_MAX_PATH,
 		};
-		bpf_loop(CX_MAX_DEPTH, walk_step, &w, 0);
-		if (!w.done && !w.truncated)
-			w.truncated = 1; /* deeper than CX_MAX_DEPTH */
-		if (w.truncated) {
+		bpf_loop(CX_MAX_DEPTH / WALK_PER_CALL, walk_step, &w, 0);
+		e->h.truncated = 0;
+		if (!w.done || w.truncated) { /* cut, or deeper than CX_MAX_DEPTH */
 			e->h.truncated = 1;
 			count(CXC_TRUNC_PATH);
 		}
@@ -531,9 +588,48 @@ static __noinline int exit_open(struct task_struct *t, struct task_ctx *tc, __s3
 			bpf_probe_read_kernel(e->path, len, &s->pathbuf[pos & (CX_MAX_PATH - 1)]);
 			e->path_len = len;
 		}
+		e->fs_magic = sb->s_magic;
+		/* fs type name: cached per CPU for the last superblock */
+		if ((__u64)sb != s->last_sb) {
+			bpf_probe_read_kernel_str(s->last_fs_type, sizeof(s->last_fs_type), sb->s_type->name);
+			s->last_sb = (__u64)sb;
+		}
+		__builtin_memcpy(e->fs_type, s->last_fs_type, CX_FSTYPE_LEN);
+	} else {
+		/* not resolved: the path as passed (relative ones stay relative) */
+		long n = bpf_probe_read_user_str(e->path, CX_MAX_PATH, (void *)a->ptr);
+		if (n <= 0)
+			e->path[0] = 0;
+		if (opens_mode == CX_OPENS_HOST && !failed_open_wanted(e->path, ret))
+			return 0;
+		__u32 len = n > 0 ? n - 1 : 0;
+		e->h.truncated = 0;
+		if (n == CX_MAX_PATH) {
+			e->h.truncated = 1;
+			count(CXC_TRUNC_PATH);
+		}
+		e->path_len = len & (CX_MAX_PATH - 1);
+		e->fs_magic = 0;
+		__builtin_memset(e->fs_type, 0, CX_FSTYPE_LEN);
 	}
+	/* header from direct loads (each helper call costs a return thunk here) */
+	e->h.kind = CX_OPEN;
+	e->h.pad = 0;
+	e->h.pid = t->tgid;
+	e->h.tid = t->pid;
+	e->h.uid = t->cred->uid.val; /* as bpf_get_current_uid_gid() */
+	e->h.ts = bpf_ktime_get_boot_ns();
+	e->h.cgroup_id = a->cg;
+	if (comm)
+		__builtin_memcpy(e->h.comm, comm, CX_COMM_LEN);
+	else
+		bpf_get_current_comm(e->h.comm, sizeof(e->h.comm));
+	e->ret = ret;
+	e->nr = nr;
+	e->flags = a->flags;
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
 	__u64 size = offsetof(struct cx_open, path) + (e->path_len & (CX_MAX_PATH - 1));
-	if (bpf_ringbuf_output(&events, e, size, rb_flags()))
+	if (bpf_ringbuf_output(&events, e, size, rb_flags_every(&s->nevents)))
 		count(CXC_DROP_OPEN);
 	return 0;
 }
@@ -703,52 +799,53 @@ static __always_inline int is_traced_nr(long id)
 #define SC_ARG2(r) ((r)->regs[2])
 #endif
 
-/* Saves what the exit needs: path pointer and flags, or fd and sockaddr. Rare path. */
-static __noinline void save_args(struct task_ctx *tc, long id, struct pt_regs *regs)
+/* Saves what the exit needs (path pointer and flags, or fd and sockaddr) in the CPU's slot. */
+static __always_inline void save_args(struct hot *h, long id, struct pt_regs *regs)
 {
-	if (!tc || !regs)
+	if (!h || !regs)
 		return;
-	tc->arg_nr = id;
-	tc->arg_flags = 0;
+	struct cx_args *a = &h->a;
+	a->cg = h->cgroup_id;
+	a->flags = 0;
 	if (id == nr_openat) {
-		tc->arg_ptr = SC_ARG1(regs);
-		tc->arg_flags = SC_ARG2(regs);
+		a->ptr = SC_ARG1(regs);
+		a->flags = SC_ARG2(regs);
 	} else if (id == nr_open) {
-		tc->arg_ptr = SC_ARG0(regs);
-		tc->arg_flags = SC_ARG1(regs);
+		a->ptr = SC_ARG0(regs);
+		a->flags = SC_ARG1(regs);
 	} else if (id == nr_creat) {
-		tc->arg_ptr = SC_ARG0(regs);
-		tc->arg_flags = O_CREAT | O_WRONLY | O_TRUNC;
+		a->ptr = SC_ARG0(regs);
+		a->flags = O_CREAT | O_WRONLY | O_TRUNC;
 	} else if (id == nr_openat2) {
 		struct open_how how = {};
-		tc->arg_ptr = SC_ARG1(regs);
+		a->ptr = SC_ARG1(regs);
 		bpf_probe_read_user(&how, sizeof(how.flags), (void *)SC_ARG2(regs));
-		tc->arg_flags = (__u32)how.flags;
+		a->flags = (__u32)how.flags;
 	} else if (id == nr_connect) {
-		tc->arg_fd = SC_ARG0(regs);
-		tc->arg_ptr = SC_ARG1(regs);
-		tc->arg_len = SC_ARG2(regs);
+		a->fd = SC_ARG0(regs);
+		a->ptr = SC_ARG1(regs);
+		a->len = SC_ARG2(regs);
 	}
 }
 
-static __noinline void args_exit(struct task_struct *t, struct task_ctx *tc, long nr, long ret)
+static __always_inline void args_exit(struct task_struct *t, struct cx_args *a, long nr, long ret, const char *comm)
 {
-	if (!t || !tc)
+	if (!a)
 		return;
 	if (nr == nr_connect) {
-		sock_event(CX_CONNECT, fd_sock(t, tc->arg_fd), ret, (struct sockaddr *)tc->arg_ptr, tc->cgroup_id);
+		sock_event(CX_CONNECT, fd_sock(t, a->fd), ret, (struct sockaddr *)a->ptr, a->cg);
 	} else if (nr == nr_accept || nr == nr_accept4) {
 		/* failed accepts (EAGAIN on non-blocking listeners) are noise */
 		if (ret >= 0)
-			sock_event(CX_ACCEPT, fd_sock(t, ret), ret, 0, tc->cgroup_id);
+			sock_event(CX_ACCEPT, fd_sock(t, ret), ret, 0, a->cg);
 	} else {
-		exit_open(t, tc, nr, ret);
+		exit_open(t, a, nr, ret, comm);
 	}
 }
 
 /* ---------------------------------------------------------------- syscalls */
 
-/* Atomic adds: the flush iterator runs preemptible and may share a CPU slot with a task. */
+/* Off the hot path now; atomic anyway, so that no writer of a per-CPU value can lose an add. */
 static __always_inline void sc_val_add(struct cx_sc_val *v, __u64 c, __u64 e, __u64 d)
 {
 	if (c)
@@ -759,8 +856,11 @@ static __always_inline void sc_val_add(struct cx_sc_val *v, __u64 c, __u64 e, __
 		__sync_fetch_and_add(&v->denied, d);
 }
 
-static __always_inline void sc_add_comm(struct cx_sc_key *key, __u64 c, __u64 e, __u64 d, const char *comm)
+/* Adds to the hash `syscalls`; comm = the map-held comm of the key's task, or 0 for current's. */
+static __noinline void sc_add_comm(struct cx_sc_key *key, __u64 c, __u64 e, __u64 d, const char *comm)
 {
+	if (!key)
+		return;
 	struct cx_sc_val *v = bpf_map_lookup_elem(&syscalls, key);
 	if (v) {
 		sc_val_add(v, c, e, d);
@@ -781,115 +881,240 @@ static __always_inline void sc_add_comm(struct cx_sc_key *key, __u64 c, __u64 e,
 	count(CXC_DROP_SYSCALL_MAP_FULL);
 }
 
-static __always_inline void sc_add(struct cx_sc_key *key, __u64 c, __u64 e, __u64 d)
-{
-	sc_add_comm(key, c, e, d, 0);
-}
-
-/*
- * Per-task pending count. A task repeating the same syscall (same nr/compat/filtered, same
- * epoch) counts into one word of its task storage instead of looking up the per-CPU hash on
- * every call; the word is flushed into the hash when the key changes, at thread exit, and by the
- * `flush_pending` iterator that user space runs at every read. The word is {key:32, count:32},
- * changed only by cmpxchg/xchg, so a flush by the iterator racing with the task's own increment
- * can neither lose nor misattribute a call.
- */
 #define PEND_VALID (1u << 31)
 #define PEND_NR_MASK 0x0fffffff
 
-static __always_inline __u64 pend_key(long nr, __u8 ep, __u8 compat, __u8 filtered)
+static __always_inline __u32 cnt_key(long nr, __u8 compat, __u8 filtered)
 {
-	return (__u64)(PEND_VALID | ((__u32)filtered << 30) | ((__u32)compat << 29) | ((__u32)ep << 28) |
-		       (__u32)nr) << 32;
+	return PEND_VALID | ((__u32)filtered << 30) | ((__u32)compat << 29) | (__u32)nr;
 }
 
-static __noinline void pend_flush(__u64 p, __u64 cg, __u64 pt, const char *comm, __u8 ep)
+static __always_inline void key_fill(struct cx_sc_key *key, __u32 k, __u64 cg, __u32 pid, __u32 tid, __u8 ep)
 {
-	__u32 k = p >> 32;
-	if (!(k & PEND_VALID) || !(__u32)p)
-		return;
-	struct cx_sc_key key = {};
-	key.cgroup_id = cg;
-	key.pid = pt >> 32;
-	key.tid = (__u32)pt;
-	key.nr = k & PEND_NR_MASK;
-	key.epoch = ep;
-	key.compat = (k >> 29) & 1;
-	key.filtered = (k >> 30) & 1;
-	sc_add_comm(&key, (__u32)p, 0, 0, comm);
+	key->cgroup_id = cg;
+	key->pid = pid;
+	key->tid = tid;
+	key->nr = k & PEND_NR_MASK;
+	key->epoch = ep;
+	key->compat = (k >> 29) & 1;
+	key->filtered = (k >> 30) & 1;
 }
 
 /*
- * The hottest path: every syscall of every task on the host. Per task, the cgroup id and its
- * verdict are cached in task storage, keyed by the task's css_set pointer (which changes when
- * the task moves to another cgroup) and verdict_gen: this saves the cgroup id walk and the
- * verdict lookup (~100 ns measured on a loaded 2-vCPU VM) on all but the first call.
+ * The `in` word (syscall in flight): IN_VALID | IN_ARGS (arguments saved in the slot's `a`) |
+ * counter index << 58 | (tid & 0x3ffffff) << 32 | counter key. The tid bits keep an exit on
+ * another CPU from clearing the mark of the slot's next owner.
+ */
+#define IN_VALID (1ULL << 63)
+#define IN_ARGS (1ULL << 62)
+static __always_inline __u64 in_word(__u32 idx, __u32 tid, __u32 k)
+{
+	return IN_VALID | (__u64)(idx & (HOT_SLOTS - 1)) << 58 | (__u64)(tid & 0x3ffffff) << 32 | k;
+}
+
+static __always_inline int in_matches(__u64 in, __u32 tid, long nr)
+{
+	return (in & IN_VALID) && ((in >> 32) & 0x3ffffff) == (tid & 0x3ffffff) && (long)(in & PEND_NR_MASK) == nr;
+}
+
+/* Moves the slot's counts into the hash (under the slot's epoch) and frees its counters. */
+static __noinline void hot_flush(struct hot *h)
+{
+	if (!h)
+		return;
+	struct cx_sc_key key = {};
+	for (int i = 0; i < HOT_SLOTS; i++) {
+		struct hot_cnt *c = &h->c[i];
+		__u32 k = c->key;
+		if (!k)
+			continue;
+		if (c->count || c->errors) {
+			key_fill(&key, k, h->cgroup_id, h->pid, h->tid, h->ep);
+			sc_add_comm(&key, c->count, c->errors, 0, h->comm);
+		}
+		c->key = 0;
+		c->count = 0;
+		c->errors = 0;
+	}
+}
+
+/*
+ * The slot changes hands (or its epoch/verdict is stale): keep the previous owner's syscall in
+ * flight findable by its exit (`inflight`), flush its counts, then fill the slot from `t`.
+ * Runs on the slot's CPU with preemption off; the only concurrent writer is an exit of the old
+ * owner on another CPU clearing `in` (cmpxchg) or releasing the slot (`regs`, cmpxchg).
+ */
+static __noinline void hot_take(struct hot *h, struct pt_regs *regs)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	if (!h)
+		return;
+	__u64 m = h->in;
+	if (m) {
+		/* a released owner (exec, exit, moved to another CPU) has no call in flight here */
+		if (h->task != (__u64)t && h->regs) {
+			__u32 tid = h->tid;
+			struct inflight_v v = { .in = m, .a = h->a };
+			v.a.cg = h->cgroup_id;
+			if (bpf_map_update_elem(&inflight, &tid, &v, BPF_ANY))
+				count(CXC_DROP_INFLIGHT_MAP_FULL); /* its exit may look like a denial */
+			if (__sync_val_compare_and_swap(&h->in, m, 0) != m)
+				bpf_map_delete_elem(&inflight, &tid); /* its exit took it meanwhile */
+		} else {
+			h->in = 0;
+		}
+	}
+	hot_flush(h);
+	__u64 pt = bpf_get_current_pid_tgid();
+	struct task_ctx *tc = bpf_task_storage_get(&task_ctx, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	void *cset = t->cgroups;
+	__u32 gen = verdict_gen;
+	__u64 cg;
+	__u8 wanted;
+	if (tc && tc->cset == cset && tc->gen == gen) {
+		cg = tc->cgroup_id;
+		wanted = tc->wanted;
+	} else {
+		cg = bpf_get_current_cgroup_id();
+		wanted = (pt >> 32) != self_tgid && cgroup_wanted(cg);
+	}
+	__u32 cpu = bpf_get_smp_processor_id();
+	if (tc) {
+		tc->cset = cset;
+		tc->gen = gen;
+		tc->cgroup_id = cg;
+		tc->wanted = wanted;
+		if (tc->has_hot && tc->hot_cpu != cpu) {
+			/* one slot per task: give up the one on the CPU the task came from */
+			__u32 zero = 0;
+			struct hot *o = bpf_map_lookup_percpu_elem(&hot, &zero, tc->hot_cpu);
+			if (o && o->task == (__u64)t)
+				__sync_val_compare_and_swap(&o->regs, tc->regs, 0);
+		}
+		tc->hot_cpu = cpu;
+		tc->has_hot = 1;
+		tc->regs = (__u64)regs;
+	}
+	h->cset = (__u64)cset;
+	h->gen = gen;
+	h->cgroup_id = cg;
+	h->wanted = wanted;
+	h->pid = pt >> 32;
+	h->tid = (__u32)pt;
+	h->ep = epoch & 1;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	h->task = (__u64)t;
+	/* without task storage there is no way to find the slot from another CPU: no fast path */
+	h->regs = tc ? (__u64)regs : 0;
+}
+
+/* A counter index is taken by another syscall: flush it and reuse it. */
+static __noinline void hot_replace(struct hot *h, __u32 idx, __u32 k)
+{
+	if (!h)
+		return;
+	struct hot_cnt *c = &h->c[idx & (HOT_SLOTS - 1)];
+	if (c->key && (c->count || c->errors)) {
+		struct cx_sc_key key = {};
+		key_fill(&key, c->key, h->cgroup_id, h->pid, h->tid, h->ep);
+		sc_add_comm(&key, c->count, c->errors, 0, h->comm);
+	}
+	c->key = k;
+	c->count = 0;
+	c->errors = 0;
+}
+
+/* Thread exit or exec: flush the thread's counts and give up its slot. */
+static __noinline void hot_release(struct task_struct *t)
+{
+	if (!t)
+		return;
+	__u32 zero = 0;
+	struct hot *h = bpf_map_lookup_elem(&hot, &zero);
+	if (h && h->task == (__u64)t && h->regs) {
+		h->in = 0;
+		hot_flush(h);
+		h->regs = 0;
+	} else {
+		/* the slot is on another CPU: release it there, its counts are flushed by the next
+		 * task taking it or by the next read */
+		struct task_ctx *tc = bpf_task_storage_get(&task_ctx, t, 0, 0);
+		if (tc && tc->has_hot) {
+			struct hot *o = bpf_map_lookup_percpu_elem(&hot, &zero, tc->hot_cpu);
+			if (o && o->task == (__u64)t)
+				__sync_val_compare_and_swap(&o->regs, tc->regs, 0);
+		}
+	}
+	__u32 tid = t->pid;
+	bpf_map_delete_elem(&inflight, &tid);
+}
+
+/* Calls with a number outside the counters' range: straight into the hash. */
+static __noinline void sc_add_odd(struct hot *h, long id, __u8 compat, __u8 filtered)
+{
+	if (!h)
+		return;
+	struct cx_sc_key key = {};
+	key.cgroup_id = h->cgroup_id;
+	key.pid = h->pid;
+	key.tid = h->tid;
+	key.nr = id;
+	key.epoch = h->ep;
+	key.compat = compat;
+	key.filtered = filtered;
+	sc_add_comm(&key, 1, 0, 0, h->comm);
+}
+
+/*
+ * The hottest path: every syscall of every task on the host. When the CPU's hot slot already
+ * belongs to this task (same css_set, verdict generation and epoch), a call costs a per-CPU
+ * array lookup, a few loads and an increment; no helper call, no atomic, no hash.
  */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
-	__u64 pt = bpf_get_current_pid_tgid();
-	if ((pt >> 32) == self_tgid)
+	__u32 zero = 0;
+	struct hot *h = bpf_map_lookup_elem(&hot, &zero);
+	if (!h)
 		return 0;
-	struct task_struct *t = bpf_get_current_task_btf();
-	struct task_ctx *tc = bpf_task_storage_get(&task_ctx, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	__u64 cg;
-	if (tc) {
-		void *cset = t->cgroups;
-		__u32 gen = verdict_gen;
-		if (tc->cset != cset || tc->gen != gen) {
-			/* the pending calls belong to the old cgroup */
-			pend_flush(__sync_lock_test_and_set(&tc->pend, 0), tc->cgroup_id, pt, 0, epoch & 1);
-			cg = bpf_get_current_cgroup_id();
-			tc->wanted = cgroup_wanted(cg);
-			tc->cgroup_id = cg;
-			tc->cset = cset;
-			tc->gen = gen;
-		}
-		if (!tc->wanted) {
-			tc->active = 0;
+	/* h->task is current once regs match: read it with direct loads, no helper call */
+	struct task_struct *t = CAST(struct task_struct, (void *)h->task);
+	if (h->regs != (__u64)regs || h->cset != (__u64)t->cgroups || h->gen != verdict_gen || h->ep != (epoch & 1)) {
+		hot_take(h, regs);
+		t = CAST(struct task_struct, (void *)h->task);
+		if (!h->regs) { /* no task storage: count without the slot */
+			if (h->wanted)
+				sc_add_odd(h, id, task_compat(t), task_filtered(t));
 			return 0;
 		}
-		cg = tc->cgroup_id;
-	} else { /* no memory for task storage: no cache, no denial pairing */
-		cg = bpf_get_current_cgroup_id();
-		if (!cgroup_wanted(cg))
-			return 0;
 	}
-	struct cx_sc_key key = {};
-	key.cgroup_id = cg;
-	key.pid = pt >> 32;
-	key.tid = (__u32)pt;
-	key.nr = id;
-	key.epoch = epoch & 1;
-	key.compat = task_compat(t);
-	key.filtered = task_filtered(t);
+	if (!h->wanted)
+		return 0;
 	/* counted at entry: exit/exit_group never reach sys_exit */
-	if (tc && id >= 0 && id <= PEND_NR_MASK) {
-		__u64 want = pend_key(id, key.epoch, key.compat, key.filtered);
-		__u64 old = tc->pend;
-		if ((old & 0xffffffff00000000ULL) != want || (__u32)old >= 0x7fffffff ||
-		    __sync_val_compare_and_swap(&tc->pend, old, old + 1) != old) {
-			old = __sync_lock_test_and_set(&tc->pend, want | 1);
-			pend_flush(old, cg, pt, 0, key.epoch);
-		}
-	} else {
-		sc_add(&key, 1, 0, 0);
+	__u8 compat = task_compat(t);
+	__u8 filtered = task_filtered(t);
+	if (id < 0 || id > PEND_NR_MASK) {
+		sc_add_odd(h, id, compat, filtered);
+		h->in = 0;
+		return 0;
 	}
-	if (tc) {
-		tc->nr = id;
-		tc->active = 1;
-		tc->compat = key.compat;
-		tc->filtered = key.filtered;
-		tc->arg_nr = -1;
-		/*
-		 * Opens and TCP connect/accept are handled here rather than on their own syscalls:*
-		 * tracepoints: those are perf events whose handlers run on every syscall of the host
-		 * (+80 ns per call measured), these two programs run anyway.
-		 */
-		if (!key.compat && is_traced_nr(id))
-			save_args(tc, id, regs);
+	__u32 k = cnt_key(id, compat, filtered);
+	__u32 idx = id & (HOT_SLOTS - 1);
+	struct hot_cnt *c = &h->c[idx];
+	if (c->key != k)
+		hot_replace(h, idx, k);
+	c->count++;
+	__u64 in = in_word(idx, h->tid, k);
+	/*
+	 * Opens and TCP connect/accept are handled here rather than on their own syscalls:*
+	 * tracepoints: those are perf events whose handlers run on every syscall of the host
+	 * (+80 ns per call measured), these two programs run anyway.
+	 */
+	if (!compat && is_traced_nr(id)) {
+		save_args(h, id, regs);
+		in |= IN_ARGS;
 	}
+	h->in = in;
 	return 0;
 }
 
@@ -904,41 +1129,75 @@ static __always_inline long regs_syscall_nr(struct pt_regs *regs)
 #endif
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+/* The exit of a call entered through sys_enter: errors, and the open/connect/accept events.
+ * h = this CPU's slot when the task still owns it, else 0 and `a` carries the call's cgroup. */
+static __always_inline void exit_entered(struct hot *h, __u64 in, long nr, long ret, struct cx_args *a)
+{
+	if (!a)
+		return;
+	if (ret < 0) {
+		__u32 idx = (in >> 58) & (HOT_SLOTS - 1);
+		if (h && h->c[idx].key == (__u32)in) {
+			h->c[idx].errors++;
+		} else {
+			__u64 pt = bpf_get_current_pid_tgid();
+			struct cx_sc_key key = {};
+			key_fill(&key, (__u32)in, h ? h->cgroup_id : a->cg, pt >> 32, (__u32)pt, epoch & 1);
+			sc_add_comm(&key, 0, 1, 0, 0);
+		}
+	}
+	if (in & IN_ARGS) /* with the slot: current is its owner, read by direct loads */
+		args_exit(h ? CAST(struct task_struct, (void *)h->task) : bpf_get_current_task_btf(), a, nr, ret,
+			  h ? h->comm : 0);
+}
+
+/* Not this CPU's slot owner (it slept or moved): find the mark, or decide it was denied. */
+static __noinline int exit_slow(long nr, long ret)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct task_ctx *tc = bpf_task_storage_get(&task_ctx, t, 0, 0);
-	long nr = regs_syscall_nr(regs);
-	if (tc && tc->active && tc->nr == nr) {
-		tc->active = 0;
-		if (tc->arg_nr == nr) {
-			tc->arg_nr = -1;
-			args_exit(t, tc, nr, ret);
-		}
-		if (ret >= 0)
-			return 0;
-		__u64 pt = bpf_get_current_pid_tgid();
-		struct cx_sc_key key = {};
-		key.cgroup_id = tc->cgroup_id;
-		key.pid = pt >> 32;
-		key.tid = (__u32)pt;
-		key.nr = nr;
-		key.epoch = epoch & 1;
-		key.compat = tc->compat;
-		key.filtered = tc->filtered;
-		sc_add(&key, 0, 1, 0);
+	/*
+	 * A task without storage was already inside a syscall when we attached (storage is created
+	 * at fork and when a task first takes a slot): nothing to pair, not a denial.
+	 */
+	if (!tc)
 		return 0;
+	/* not recorded: no mark to find (only recorded calls set one), no denial to count */
+	if (!tc->wanted && tc->gen == verdict_gen && tc->cset == t->cgroups)
+		return 0;
+	__u32 tid = t->pid;
+	__u32 zero = 0;
+	if (tc->has_hot) {
+		struct hot *o = bpf_map_lookup_percpu_elem(&hot, &zero, tc->hot_cpu);
+		if (o && o->task == (__u64)t && o->regs) {
+			__u64 m = o->in;
+			if (in_matches(m, tid, nr)) {
+				/* copied before the mark is taken: after it, the slot may change hands */
+				struct cx_args a = o->a;
+				a.cg = o->cgroup_id;
+				if (__sync_val_compare_and_swap(&o->in, m, 0) == m) {
+					/* errors to the hash: the slot may be another CPU's */
+					exit_entered(0, m, nr, ret, &a);
+					return 0;
+				}
+			}
+		}
+	}
+	struct inflight_v *v = bpf_map_lookup_elem(&inflight, &tid);
+	if (v) {
+		struct inflight_v c = *v;
+		bpf_map_delete_elem(&inflight, &tid);
+		if (in_matches(c.in, tid, nr)) {
+			exit_entered(0, c.in, nr, ret, &c.a);
+			return 0;
+		}
 	}
 	/*
 	 * Reached sys_exit without sys_enter: seccomp stopped it (RET_ERRNO/RET_TRACE/RET_TRAP), or
-	 * it is a fork child's first return (ret 0). A task without storage was already in a syscall
-	 * when we attached (storage is created at fork and at sys_enter): not a denial. Only a task
-	 * under a filter can be denied.
+	 * it is a fork child's first return (ret 0). Only a task under a filter can be denied.
 	 */
-	if (!tc || ret >= 0 || !task_filtered(t) || is_self())
+	if (ret >= 0 || !task_filtered(t) || is_self())
 		return 0;
-	tc->active = 0;
 	__u64 cg = bpf_get_current_cgroup_id();
 	if (!cgroup_wanted(cg))
 		return 0;
@@ -952,24 +1211,30 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	key.epoch = epoch & 1;
 	key.compat = task_compat(t);
 	key.filtered = 1;
-	sc_add(&key, 0, 0, 1);
+	sc_add_comm(&key, 0, 0, 1, 0);
 	return 0;
 }
 
-/*
- * Run by user space at every readSyscalls(), after flipping the epoch: moves every task's pending
- * count into the half being read, so a task blocked since its last call is counted now.
- */
-SEC("iter/task")
-int flush_pending(struct bpf_iter__task *ctx)
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	struct task_struct *task = ctx->task;
-	if (!task)
+	__u32 zero = 0;
+	struct hot *h = bpf_map_lookup_elem(&hot, &zero);
+	if (!h)
 		return 0;
-	struct task_ctx *tc = bpf_task_storage_get(&task_ctx, task, 0, 0);
-	if (!tc || !tc->pend)
-		return 0;
-	pend_flush(__sync_lock_test_and_set(&tc->pend, 0), tc->cgroup_id, (__u64)task->tgid << 32 | (__u32)task->pid,
-		   task->comm, (epoch & 1) ^ 1);
-	return 0;
+	long nr = regs_syscall_nr(regs);
+	if (h->regs == (__u64)regs) {
+		__u64 in = h->in;
+		if ((in & IN_VALID) && (long)(in & PEND_NR_MASK) == nr) {
+			h->in = 0;
+			if (nr == nr_prctl && SC_ARG0(regs) == PR_SET_NAME)
+				h->regs = 0; /* the slot's comm is stale: take it again at the next call */
+			if (ret < 0 || (in & IN_ARGS))
+				exit_entered(h, in, nr, ret, &h->a);
+			return 0;
+		}
+		if (!h->wanted && h->gen == verdict_gen)
+			return 0; /* not recorded */
+	}
+	return exit_slow(nr, ret);
 }

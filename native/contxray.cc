@@ -11,7 +11,9 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sched.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -181,7 +183,7 @@ const char *COUNTER_NAMES[CXC_NR] = {
     "drops.exec",        "drops.fork",         "drops.exit",          "drops.open",
     "drops.connect",     "drops.accept",       "drops.close",         "drops.new_cgroup",
     "drops.syscall_map_full", "truncated.argv", "truncated.path",     "errors.argv_read",
-    "opens.skipped_rootfs", "drops.sock_map_full",
+    "opens.skipped_rootfs", "drops.sock_map_full", "drops.inflight_map_full",
 };
 
 const char *KIND_OF[] = {nullptr, "new_cgroup", "exec", "fork", "exit", "open", "connect", "accept", "close"};
@@ -321,7 +323,6 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
         Fail(env, e == ENOENT ? "tracepoint" : "attach", msg);
       }
       links_.push_back(l);
-      if (strcmp(bpf_program__name(p), "flush_pending") == 0) flush_link_ = l;
     }
     rb_ = ring_buffer__new(bpf_map__fd(skel_->maps.events), OnEvent, this, nullptr);
     if (!rb_) {
@@ -345,7 +346,6 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     rb_ = nullptr;
     for (auto *l : links_) bpf_link__destroy(l);
     links_.clear();
-    flush_link_ = nullptr;
     if (skel_) contxray__destroy(skel_);
     skel_ = nullptr;
     if (live == this) live = nullptr;
@@ -371,10 +371,14 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     }
   }
 
-  Batch &BatchOf(const char *kind) {
-    auto it = batches_.find(kind);
-    if (it == batches_.end()) it = batches_.emplace(kind, Batch(kind)).first;
-    return it->second;
+  // The batch of a kind, cached by kind number (reset when drain() takes the batches).
+  Batch &BatchOf(uint8_t kind) {
+    if (!batch_of_[kind]) {
+      auto it = batches_.find(KIND_OF[kind]);
+      if (it == batches_.end()) it = batches_.emplace(KIND_OF[kind], Batch(KIND_OF[kind])).first;
+      batch_of_[kind] = &it->second;
+    }
+    return *batch_of_[kind];
   }
 
   // Called by libbpf on the consumer thread, with mu_ held.
@@ -400,15 +404,13 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
       native_["errors.bad_record"]++;
       return;
     }
-    const char *name = KIND_OF[kind];
-    events_[name]++;
+    events_n_[kind]++;
     if (pending_bytes_ > max_pending_bytes_) {  // JS is not draining: count, don't grow
-      native_[std::string("drops.native.") + name]++;
+      drops_native_n_[kind]++;
       return;
     }
     const cx_hdr *h = reinterpret_cast<const cx_hdr *>(d);
-    Batch &b = BatchOf(name);
-    size_t before = b.bytes();
+    Batch &b = BatchOf(kind);
     Row r(b);
     r.ts(int64_t(h->ts) + offset_).u64(h->cgroup_id).u32(h->pid).u32(h->tid).cstr(h->comm, CX_COMM_LEN);
     switch (kind) {
@@ -444,7 +446,52 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
       }
     }
     r.done();
-    pending_bytes_ += b.bytes() - before;
+    // decoded size, near enough for the maxPendingBytes cap (no walk over the columns per event)
+    pending_bytes_ += size + 8 * b.cols.size();
+  }
+
+  // Online CPUs, from /sys/devices/system/cpu/online ("0-3,5"); all possible ones if unreadable.
+  std::vector<int> OnlineCpus() {
+    std::vector<int> out;
+    FILE *f = fopen("/sys/devices/system/cpu/online", "r");
+    if (f) {
+      int a, b;
+      char sep;
+      while (fscanf(f, "%d", &a) == 1) {
+        b = a;
+        if (fscanf(f, "%c", &sep) == 1 && sep == '-') {
+          if (fscanf(f, "%d", &b) != 1) break;
+          if (fscanf(f, "%c", &sep) != 1) sep = '\n';
+        }
+        for (int c = a; c <= b; c++) out.push_back(c);
+        if (sep != ',') break;
+      }
+      fclose(f);
+    }
+    if (out.empty())
+      for (int c = 0; c < ncpus_; c++) out.push_back(c);
+    return out;
+  }
+
+  // One syscall on each online CPU, from a short-lived thread pinned to each in turn. A CPU this
+  // process may not run on (a cpuset) keeps its slot's counts until another task takes the slot:
+  // counted in errors.cpu_flush. An offline CPU keeps them until it is back.
+  void PokeCpus() {
+    std::vector<int> cpus = OnlineCpus();
+    std::thread poker([this, &cpus] {
+      for (int c : cpus) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(c, &set);
+        if (sched_setaffinity(0, sizeof(set), &set) == 0) {
+          syscall(SYS_getppid);
+        } else {
+          std::lock_guard<std::mutex> g(mu_);
+          native_["errors.cpu_flush"]++;
+        }
+      }
+    });
+    poker.join();
   }
 
   void Check(Napi::Env env) {
@@ -498,6 +545,7 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     {
       std::lock_guard<std::mutex> g(mu_);
       taken.swap(batches_);
+      for (auto &p : batch_of_) p = nullptr;
       cgs.swap(new_cgroups_);
       pending_bytes_ = 0;
     }
@@ -526,20 +574,11 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     int inner = bpf_map__fd(skel_->maps.rcu_inner);
     if (bpf_map_update_elem(bpf_map__fd(skel_->maps.rcu_sync), &zero, &inner, BPF_ANY))
       usleep(20000);  // fallback: programs run for microseconds
-    // move the calls still pending in task storage (tasks blocked since their last call) into
-    // the old half: running the task iterator is reading its fd
-    if (flush_link_) {
-      int it = bpf_iter_create(bpf_link__fd(flush_link_));
-      if (it >= 0) {
-        char buf[256];
-        while (read(it, buf, sizeof(buf)) > 0) {
-        }
-        close(it);
-      } else {
-        std::lock_guard<std::mutex> g(mu_);
-        native_["errors.flush_iter"]++;
-      }
-    }
+    // Counts still held in the per-CPU hot slots (a task's calls are kept there while it owns
+    // the CPU's slot) go to the old half when the slot next sees the new epoch: make a syscall
+    // on every CPU so that each slot does it now. The programs run inside the syscall, so they
+    // are done when it returns.
+    PokeCpus();
     int fd = bpf_map__fd(skel_->maps.syscalls);
     std::vector<cx_sc_key> keys;
     cx_sc_key k, next;
@@ -614,9 +653,8 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     o.Set("events.syscall", Napi::BigInt::New(env, syscalls_total_));
     std::lock_guard<std::mutex> g(mu_);
     for (int k = CX_EXEC; k <= CX_CLOSE; k++) {
-      o.Set(std::string("events.") + KIND_OF[k], Napi::BigInt::New(env, events_[KIND_OF[k]]));
-      o.Set(std::string("drops.native.") + KIND_OF[k],
-            Napi::BigInt::New(env, native_[std::string("drops.native.") + KIND_OF[k]]));
+      o.Set(std::string("events.") + KIND_OF[k], Napi::BigInt::New(env, events_n_[k]));
+      o.Set(std::string("drops.native.") + KIND_OF[k], Napi::BigInt::New(env, drops_native_n_[k]));
     }
     for (auto &kv : native_)
       if (!o.Has(kv.first)) o.Set(kv.first, Napi::BigInt::New(env, kv.second));
@@ -650,14 +688,15 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
 
   contxray *skel_ = nullptr;
   std::vector<bpf_link *> links_;
-  bpf_link *flush_link_ = nullptr;
   ring_buffer *rb_ = nullptr;
   std::thread thread_;
   std::atomic<bool> running_{false};
   std::mutex mu_;
   std::map<std::string, Batch> batches_;
   std::vector<uint64_t> new_cgroups_;
-  std::map<std::string, uint64_t> events_, native_;
+  Batch *batch_of_[CX_CLOSE + 1] = {};
+  uint64_t events_n_[CX_CLOSE + 1] = {}, drops_native_n_[CX_CLOSE + 1] = {};
+  std::map<std::string, uint64_t> native_;
   size_t pending_bytes_ = 0, max_pending_bytes_ = size_t(512) << 20;
   int64_t offset_ = 0, window_start_ = 0;
   int ncpus_ = 1;

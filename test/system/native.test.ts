@@ -354,6 +354,138 @@ test('native recorder: read-and-reset of syscall counts loses nothing', async (t
   }
 });
 
+const PINGPONG_C = String.raw`
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/futex.h>
+#include <time.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+/* joins the cgroup argv[1]; parent and child, on one CPU and under an allow-all seccomp filter,
+ * ping-pong argv[2] times over pipes: the parent's futex wait times out (ETIMEDOUT) while the
+ * child runs, so it fails after another task took the CPU. Per round trip each makes one getppid
+ * and one close(-1) (EBADF). */
+int main(int argc, char **argv) {
+  char pid[32];
+  int fd = open(argv[1], O_WRONLY);
+  snprintf(pid, sizeof(pid), "%d\n", getpid());
+  if (fd < 0 || write(fd, pid, strlen(pid)) < 0) return 2;
+  close(fd);
+  long n = atol(argv[2]);
+  struct sock_filter f[] = { BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW) };
+  struct sock_fprog prog = { 1, f };
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)) return 3;
+  cpu_set_t one, allowed;
+  if (sched_getaffinity(0, sizeof(allowed), &allowed)) return 12;
+  CPU_ZERO(&one);
+  CPU_SET(sched_getcpu(), &one);
+  if (sched_setaffinity(0, sizeof(one), &one)) return 7;
+  int a[2], b[2];
+  if (pipe(a) || pipe(b)) return 4;
+  int word = 0;
+  struct timespec to = { 0, 20000 };
+  pid_t c = fork();
+  char x = 'x';
+  for (long i = 0; i < n; i++) {
+    if (c == 0) {
+      if (syscall(SYS_read, a[0], &x, 1) != 1 || syscall(SYS_write, b[1], &x, 1) != 1) return 5;
+    } else {
+      if (syscall(SYS_write, a[1], &x, 1) != 1) return 5;
+      syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, &to, 0, 0);
+      if (syscall(SYS_read, b[0], &x, 1) != 1) return 5;
+    }
+    syscall(SYS_getppid);
+    syscall(SYS_close, -1);
+  }
+  /* then, with 2+ CPUs, argv[3] times: the parent's futex wait times out on the other CPU (the
+   * child moves it there while it waits): the exit runs away from the CPU of its entry */
+  int c0 = sched_getcpu(), c1 = -1;
+  for (int k = 0; k < CPU_SETSIZE && c1 < 0; k++)
+    if (k != c0 && CPU_ISSET(k, &allowed)) c1 = k;
+  long m = c1 >= 0 ? atol(argv[3]) : 0; /* the parent prints how many it did */
+  pid_t parent = c == 0 ? getppid() : 0; /* before the loop: getppid is counted above */
+  struct timespec wait = { 0, 100000000 }, nap = { 0, 20000000 };
+  for (long i = 0; i < m; i++) {
+    cpu_set_t here, there; /* the parent waits "here"; the child runs "there" and moves it there */
+    CPU_ZERO(&here);
+    CPU_SET(i % 2 ? c1 : c0, &here);
+    CPU_ZERO(&there);
+    CPU_SET(i % 2 ? c0 : c1, &there);
+    if (c == 0) {
+      if (sched_setaffinity(0, sizeof(there), &there) || syscall(SYS_read, a[0], &x, 1) != 1) return 8;
+      nanosleep(&nap, 0);
+      if (sched_setaffinity(parent, sizeof(there), &there) || syscall(SYS_write, b[1], &x, 1) != 1) return 9;
+    } else {
+      if (sched_setaffinity(0, sizeof(here), &here) || syscall(SYS_write, a[1], &x, 1) != 1) return 10;
+      syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, &wait, 0, 0);
+      if (syscall(SYS_read, b[0], &x, 1) != 1) return 11;
+    }
+  }
+  if (c == 0) return 0;
+  printf("%ld\n", m);
+  int st;
+  waitpid(c, &st, 0);
+  return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 6;
+}
+`;
+
+test('native recorder: counts stay exact while tasks block and switch CPUs, no false denials', async (t) => {
+  if (!requireOrSkip(t, IS_ROOT, 'needs root for eBPF')) return;
+  if (!requireOrSkip(t, addonBuilt(), 'native addon not built (npm run build:native)')) return;
+  if (!requireOrSkip(t, process.arch === 'x64', 'syscall numbers are x86_64')) return;
+  const work = mkdtempSync(path.join(os.tmpdir(), 'contxray-pingpong-'));
+  const bin = path.join(work, 'pingpong');
+  writeFileSync(`${bin}.c`, PINGPONG_C);
+  execFileSync('gcc', ['-O2', '-static', '-o', bin, `${bin}.c`]);
+  const cg = makeCgroup('pingpong');
+  const rec = NativeRecorder.open({ opens: 'none' });
+  try {
+    rec.setCgroupVerdict(cg.id, 'record');
+    const N = 5_000;
+    const child = spawn(bin, [path.join(cg.dir, 'cgroup.procs'), String(N), '10'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const rowsOf: NativeBatch[] = [];
+    const timer = setInterval(() => rowsOf.push(rec.readSyscalls()), 20);
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    clearInterval(timer);
+    rowsOf.push(rec.readSyscalls());
+    assert.equal(code, 0);
+    const M = Number(out.trim()); // 10, or 0 with a single usable CPU
+    const sum = new Map<number, { count: bigint; errors: bigint; denied: bigint }>();
+    for (const { b, i } of rows(rowsOf, 'syscall', cg.id)) {
+      const nr = col<Int32Array>(b, 'syscall_nr')[i]!;
+      const e = sum.get(nr) ?? { count: 0n, errors: 0n, denied: 0n };
+      e.count += col<BigUint64Array>(b, 'count')[i]!;
+      e.errors += col<BigUint64Array>(b, 'errors')[i]!;
+      e.denied += col<BigUint64Array>(b, 'denied')[i]!;
+      sum.set(nr, e);
+    }
+    const get = (nr: number) => sum.get(nr) ?? { count: 0n, errors: 0n, denied: 0n };
+    assert.equal(get(110).count, BigInt(2 * N + 1), 'every getppid counted once');
+    assert.equal(get(3).errors, BigInt(2 * N), 'every failed close(-1) counted as an error');
+    assert.ok(get(0).count >= BigInt(2 * N) && get(1).count >= BigInt(2 * N), 'reads and writes counted');
+    assert.equal(get(0).errors, 0n, 'blocking reads that returned data are not errors');
+    assert.equal(get(202).count, BigInt(N + M), 'futex waits counted');
+    assert.equal(get(202).errors, BigInt(N + M), 'futex waits that timed out after a switch or a move: errors, not denials');
+    const denied = [...sum.values()].reduce((s, x) => s + x.denied, 0n);
+    assert.equal(denied, 0n, 'an allow-all filter denies nothing');
+  } finally {
+    rec.close();
+    rmSync(work, { recursive: true, force: true });
+    await cg.remove();
+  }
+});
+
 test("native recorder: --opens all, failed relative opens, argv limit", async (t) => {
   if (!requireOrSkip(t, IS_ROOT, 'needs root for eBPF')) return;
   if (!requireOrSkip(t, addonBuilt(), 'native addon not built (npm run build:native)')) return;
