@@ -220,8 +220,11 @@ struct sock_info {
 	char comm[CX_COMM_LEN];
 };
 
+/* A plain hash, not LRU: an LRU would evict a tracked socket silently and lose its close event;
+ * here a full map makes the insert at connect/accept fail, counted as drops.sock_map_full. Every
+ * entry goes at TCP_CLOSE. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64); /* struct sock * */
 	__type(value, struct sock_info);
