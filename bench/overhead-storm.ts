@@ -13,35 +13,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, statSync, writeF
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { buildC } from '../test/helpers/cprog.js';
 import { NativeRecorder, type StringColumn } from '../src/record/native.js';
 
-const STORM_C = String.raw`
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-/* joins the cgroup argv[1], then opens/closes argv[2] argv[3] times; prints ns per open+close */
-int main(int argc, char **argv) {
-  char pid[32];
-  int fd = open(argv[1], O_WRONLY);
-  snprintf(pid, sizeof(pid), "%d\n", getpid());
-  if (fd < 0 || write(fd, pid, strlen(pid)) < 0) return 2;
-  close(fd);
-  long n = atol(argv[3]);
-  struct timespec a, b;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
-  for (long i = 0; i < n; i++) {
-    int f = open(argv[2], O_RDONLY);
-    if (f < 0) return 3;
-    close(f);
-  }
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
-  printf("%.1f\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / n);
-  return 0;
-}
-`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -54,9 +28,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const rounds = kr >= 0 ? Number(argv[kr + 1]) : 3;
   if (process.geteuid?.() !== 0) throw new Error('bench/overhead-storm needs root');
   const work = mkdtempSync(path.join(os.tmpdir(), 'contxray-storm-'));
-  const bin = path.join(work, 'storm');
-  writeFileSync(`${bin}.c`, STORM_C);
-  execFileSync('gcc', ['-O2', '-static', '-o', bin, `${bin}.c`]);
+  const bin = buildC('open-storm');
   const target = `/dev/shm/contxray-storm-${process.pid}`;
   writeFileSync(target, 'x');
   const cgroot = existsSync('/sys/fs/cgroup/unified/cgroup.procs') ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup';

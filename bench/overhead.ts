@@ -13,25 +13,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, st
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { buildC } from '../test/helpers/cprog.js';
 import { NativeRecorder } from '../src/record/native.js';
 
-const LOOP_C = String.raw`
-#include <stdio.h>
-#include <stdlib.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
-int main(int argc, char **argv) {
-  long n = argc > 1 ? atol(argv[1]) : 2000000;
-  struct timespec a, b;
-  for (long i = 0; i < n / 10; i++) syscall(SYS_getppid); /* warm up */
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
-  for (long i = 0; i < n; i++) syscall(SYS_getppid);
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
-  printf("%.2f\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / n);
-  return 0;
-}
-`;
 
 interface Setup {
   name: string;
@@ -87,9 +71,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   if (process.geteuid?.() !== 0) throw new Error('bench/overhead needs root');
 
   const work = mkdtempSync(path.join(os.tmpdir(), 'contxray-overhead-'));
-  const loop = path.join(work, 'getppid');
-  writeFileSync(`${loop}.c`, LOOP_C);
-  execFileSync('gcc', ['-O2', '-static', '-o', loop, `${loop}.c`]);
+  const loop = buildC('getppid-timed');
   const cgroot = existsSync('/sys/fs/cgroup/unified/cgroup.procs') ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup';
   const cgdir = path.join(cgroot, `contxray-overhead-${process.pid}`);
   mkdirSync(cgdir);

@@ -10,6 +10,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { buildC } from '../helpers/cprog.js';
 import { requireOrSkip, IS_ROOT } from '../helpers/env.js';
 import {
   addonBuilt,
@@ -24,31 +25,6 @@ import {
 
 const CGROOT = existsSync('/sys/fs/cgroup/unified/cgroup.procs') ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup';
 
-const SECCOMP_C = String.raw`
-#include <errno.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-/* Deny mkdir with EPERM, allow everything else, then try a mkdir. */
-int main(int argc, char **argv) {
-  struct sock_filter f[] = {
-    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mkdir, 0, 1),
-    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
-    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-  };
-  struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)) return 2;
-  int r = syscall(__NR_mkdir, argc > 1 ? argv[1] : "/tmp/contxray-denied", 0700);
-  printf("mkdir=%d errno=%d\n", r, errno);
-  return r == -1 && errno == EPERM ? 0 : 1;
-}
-`;
 
 /** Network workload: IPv4, IPv6 and v4-mapped (dual-stack listener), server and client here. */
 const NET_JS = `
@@ -96,9 +72,7 @@ test('native recorder: syscalls, exec, opens, TCP and seccomp denials of a cgrou
   if (!requireOrSkip(t, addonBuilt(), 'native addon not built (npm run build:native)')) return;
 
   const work = mkdtempSync(path.join(os.tmpdir(), 'contxray-native-'));
-  const helper = path.join(work, 'denied');
-  writeFileSync(path.join(work, 'denied.c'), SECCOMP_C);
-  execFileSync('gcc', ['-O1', '-o', helper, path.join(work, 'denied.c')]);
+  const helper = buildC('seccomp-denied', { static: false, optimize: '-O1' });
   writeFileSync(path.join(work, 'net.js'), NET_JS);
   // a file on /dev/shm (tmpfs): not the root filesystem, so kept in the default 'host' mode
   const shmFile = `/dev/shm/contxray-test-${process.pid}`;
@@ -284,34 +258,13 @@ function makeCgroup(tag: string): { dir: string; id: bigint; remove: () => Promi
   };
 }
 
-const LOOP_C = String.raw`
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-/* joins the cgroup given as argv[1], then makes exactly argv[2] getppid calls */
-int main(int argc, char **argv) {
-  char pid[32];
-  int fd = open(argv[1], O_WRONLY);
-  snprintf(pid, sizeof(pid), "%d\n", getpid());
-  if (fd < 0 || write(fd, pid, strlen(pid)) < 0) return 2;
-  close(fd);
-  long n = atol(argv[2]);
-  for (long i = 0; i < n; i++) syscall(SYS_getppid);
-  return 0;
-}
-`;
 
 test('native recorder: read-and-reset of syscall counts loses nothing', async (t) => {
   if (!requireOrSkip(t, IS_ROOT, 'needs root for eBPF')) return;
   if (!requireOrSkip(t, addonBuilt(), 'native addon not built (npm run build:native)')) return;
   if (!requireOrSkip(t, process.arch === 'x64', 'getppid number is x86_64 (110)')) return;
   const work = mkdtempSync(path.join(os.tmpdir(), 'contxray-loop-'));
-  const loop = path.join(work, 'loop');
-  writeFileSync(`${loop}.c`, LOOP_C);
-  execFileSync('gcc', ['-O2', '-static', '-o', loop, `${loop}.c`]);
+  const loop = buildC('getppid-count');
   const cg = makeCgroup('reset');
   const rec = NativeRecorder.open({ opens: 'none' });
   try {
@@ -354,98 +307,13 @@ test('native recorder: read-and-reset of syscall counts loses nothing', async (t
   }
 });
 
-const PINGPONG_C = String.raw`
-#define _GNU_SOURCE
-#include <fcntl.h>
-#include <linux/filter.h>
-#include <linux/futex.h>
-#include <time.h>
-#include <linux/seccomp.h>
-#include <sched.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
-/* joins the cgroup argv[1]; parent and child, on one CPU and under an allow-all seccomp filter,
- * ping-pong argv[2] times over pipes: the parent's futex wait times out (ETIMEDOUT) while the
- * child runs, so it fails after another task took the CPU. Per round trip each makes one getppid
- * and one close(-1) (EBADF). */
-int main(int argc, char **argv) {
-  char pid[32];
-  int fd = open(argv[1], O_WRONLY);
-  snprintf(pid, sizeof(pid), "%d\n", getpid());
-  if (fd < 0 || write(fd, pid, strlen(pid)) < 0) return 2;
-  close(fd);
-  long n = atol(argv[2]);
-  struct sock_filter f[] = { BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW) };
-  struct sock_fprog prog = { 1, f };
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)) return 3;
-  cpu_set_t one, allowed;
-  if (sched_getaffinity(0, sizeof(allowed), &allowed)) return 12;
-  CPU_ZERO(&one);
-  CPU_SET(sched_getcpu(), &one);
-  if (sched_setaffinity(0, sizeof(one), &one)) return 7;
-  int a[2], b[2];
-  if (pipe(a) || pipe(b)) return 4;
-  int word = 0;
-  struct timespec to = { 0, 20000 };
-  pid_t c = fork();
-  char x = 'x';
-  for (long i = 0; i < n; i++) {
-    if (c == 0) {
-      if (syscall(SYS_read, a[0], &x, 1) != 1 || syscall(SYS_write, b[1], &x, 1) != 1) return 5;
-    } else {
-      if (syscall(SYS_write, a[1], &x, 1) != 1) return 5;
-      syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, &to, 0, 0);
-      if (syscall(SYS_read, b[0], &x, 1) != 1) return 5;
-    }
-    syscall(SYS_getppid);
-    syscall(SYS_close, -1);
-  }
-  /* then, with 2+ CPUs, argv[3] times: the parent's futex wait times out on the other CPU (the
-   * child moves it there while it waits): the exit runs away from the CPU of its entry */
-  int c0 = sched_getcpu(), c1 = -1;
-  for (int k = 0; k < CPU_SETSIZE && c1 < 0; k++)
-    if (k != c0 && CPU_ISSET(k, &allowed)) c1 = k;
-  long m = c1 >= 0 ? atol(argv[3]) : 0; /* the parent prints how many it did */
-  pid_t parent = c == 0 ? getppid() : 0; /* before the loop: getppid is counted above */
-  struct timespec wait = { 0, 100000000 }, nap = { 0, 20000000 };
-  for (long i = 0; i < m; i++) {
-    cpu_set_t here, there; /* the parent waits "here"; the child runs "there" and moves it there */
-    CPU_ZERO(&here);
-    CPU_SET(i % 2 ? c1 : c0, &here);
-    CPU_ZERO(&there);
-    CPU_SET(i % 2 ? c0 : c1, &there);
-    if (c == 0) {
-      if (sched_setaffinity(0, sizeof(there), &there) || syscall(SYS_read, a[0], &x, 1) != 1) return 8;
-      nanosleep(&nap, 0);
-      if (sched_setaffinity(parent, sizeof(there), &there) || syscall(SYS_write, b[1], &x, 1) != 1) return 9;
-    } else {
-      if (sched_setaffinity(0, sizeof(here), &here) || syscall(SYS_write, a[1], &x, 1) != 1) return 10;
-      syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, &wait, 0, 0);
-      if (syscall(SYS_read, b[0], &x, 1) != 1) return 11;
-    }
-  }
-  if (c == 0) return 0;
-  printf("%ld\n", m);
-  int st;
-  waitpid(c, &st, 0);
-  return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 6;
-}
-`;
 
 test('native recorder: counts stay exact while tasks block and switch CPUs, no false denials', async (t) => {
   if (!requireOrSkip(t, IS_ROOT, 'needs root for eBPF')) return;
   if (!requireOrSkip(t, addonBuilt(), 'native addon not built (npm run build:native)')) return;
   if (!requireOrSkip(t, process.arch === 'x64', 'syscall numbers are x86_64')) return;
   const work = mkdtempSync(path.join(os.tmpdir(), 'contxray-pingpong-'));
-  const bin = path.join(work, 'pingpong');
-  writeFileSync(`${bin}.c`, PINGPONG_C);
-  execFileSync('gcc', ['-O2', '-static', '-o', bin, `${bin}.c`]);
+  const bin = buildC('pingpong');
   const cg = makeCgroup('pingpong');
   const rec = NativeRecorder.open({ opens: 'none' });
   try {
