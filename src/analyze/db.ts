@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { DuckDBInstance, VARCHAR, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { loadCaptures, tableDdl, type LoadResult, type Progress } from './load.js';
 import { expandCapturePaths } from './paths.js';
-import { readQuery } from './queries.js';
+import { readQuery, type NamedQuery } from './queries.js';
 import { toPlain } from './values.js';
 import { CliError, EXIT, errorMessage } from '../util/errors.js';
 
@@ -85,8 +85,7 @@ export class Analysis {
   /** Runs queries/<name>.sql as a table; every parameter it declares is bound (null when not given). */
   async namedTable(name: string, params: Record<string, unknown> = {}) {
     const q = readQuery(name);
-    const bound = Object.fromEntries(q.params.map((p) => [p, params[p] ?? null]));
-    return this.table(q.sql, pickParams(q.sql, { ...bound, ...params }));
+    return this.table(q.sql, namedParams(q, params));
   }
 
   /** A null parameter has no type DuckDB can infer; bind it as a VARCHAR null (queries cast it). */
@@ -101,8 +100,7 @@ export class Analysis {
   /** Runs queries/<name>.sql. Parameters the query does not use are dropped. */
   async named(name: string, params: Record<string, unknown> = {}): Promise<Record<string, unknown>[]> {
     const q = readQuery(name);
-    const bound = Object.fromEntries(q.params.map((p) => [p, params[p] ?? null]));
-    return this.all(q.sql, pickParams(q.sql, { ...bound, ...params }));
+    return this.all(q.sql, namedParams(q, params));
   }
 
   close(): void {
@@ -133,6 +131,12 @@ function scratchDatabase(): string | null {
 function removeDatabase(path: string): void {
   for (const p of [path, `${path}.wal`, `${path}.tmp`]) rmSync(p, { force: true, recursive: true });
   scratchFiles.delete(path);
+}
+
+/** Every parameter the query declares (null when not given), and none it doesn't name. */
+function namedParams(q: NamedQuery, params: Record<string, unknown>): Record<string, unknown> {
+  const declared = Object.fromEntries(q.params.map((p) => [p, params[p] ?? null]));
+  return pickParams(q.sql, { ...declared, ...params });
 }
 
 /** DuckDB refuses parameters a statement doesn't name; keep the ones it does. */

@@ -47,20 +47,6 @@ const DUCK_TYPES: Record<ColumnType, DuckDBType> = {
   utf8_list: LIST(VARCHAR),
   addr: VARCHAR,
 };
-const SQL_TYPES: Record<ColumnType, string> = {
-  u8: 'UTINYINT',
-  u16: 'USMALLINT',
-  u32: 'UINTEGER',
-  u64: 'UBIGINT',
-  i32: 'INTEGER',
-  i64: 'BIGINT',
-  bool: 'BOOLEAN',
-  timestamp: 'TIMESTAMP_NS',
-  dict: 'UINTEGER',
-  utf8: 'VARCHAR',
-  utf8_list: 'VARCHAR[]',
-  addr: 'VARCHAR',
-};
 const WIDTH: Partial<Record<ColumnType, number>> = { u8: 1, u16: 2, u32: 4, u64: 8, i32: 4, i64: 8, timestamp: 8 };
 
 export function kindColumns(kind: Kind): Column[] {
@@ -70,7 +56,7 @@ export function kindColumns(kind: Kind): Column[] {
 /** DDL for the raw tables; names are ours, never from a capture. */
 export function tableDdl(): string {
   const tables = KINDS.map((kind) => {
-    const cols = kindColumns(kind).map((c) => `"${c.name}" ${SQL_TYPES[c.type]}`);
+    const cols = kindColumns(kind).map((c) => `"${c.name}" ${DUCK_TYPES[c.type].toString()}`);
     return `CREATE TABLE ev_${kind} (capture_id USMALLINT, ${cols.join(', ')});`;
   });
   return [

@@ -5,7 +5,7 @@
  * Arrow reader can decode the file, and the replacement is counted.
  */
 import { isUtf8 } from 'node:buffer';
-import { makeData, Vector, Utf8, type Data, type DataType } from 'apache-arrow';
+import { makeData, Vector, Utf8, type Data } from 'apache-arrow';
 
 /** Strings in Arrow utf8 layout: offsets has n+1 entries into data. */
 export interface Utf8Column {
@@ -140,5 +140,3 @@ export class DictionaryEncoder {
     return this.vector;
   }
 }
-
-export type { Data, DataType };

@@ -79,7 +79,7 @@ export function encodeColumn(column: Column, type: DataType, input: ColumnInput,
     case 'dict':
       return encodeDict(column, type as Dictionary, input, ctx);
     case 'utf8': {
-      const col = isUtf8Column(input) ? sliceUtf8(input, start, end, ctx) : utf8FromStrings(input as (string | null)[], start, end, ctx);
+      const col = isUtf8Column(input) ? sliceUtf8(input, start, end, ctx) : utf8FromStrings(input as (string | null)[], start, end);
       const v = Array.isArray(input) ? validityOf(length, (i) => (input as unknown[])[start + i] != null) : { bitmap: null, nulls: 0 };
       return utf8Data(col, length, v.bitmap, v.nulls);
     }
@@ -154,7 +154,7 @@ function sliceUtf8(col: Utf8Column, start: number, end: number, ctx: EncodeConte
   return b.finish();
 }
 
-function utf8FromStrings(arr: ReadonlyArray<string | null>, start: number, end: number, _ctx: EncodeContext): Utf8Column {
+function utf8FromStrings(arr: ReadonlyArray<string | null>, start: number, end: number): Utf8Column {
   const b = new Utf8Builder();
   for (let i = start; i < end; i++) b.push(encoder.encode(arr[i] ?? ''));
   return b.finish();

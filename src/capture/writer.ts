@@ -9,8 +9,7 @@ import { closeSync, fsyncSync, openSync, writevSync, constants as fsc } from 'no
 import { CompressionType, RecordBatch, RecordBatchFileWriter, RecordBatchWriter, Struct, makeData, type Schema } from 'apache-arrow';
 import { captureSchema } from './arrow-types.js';
 import { encodeColumn, nullColumn, type EncodeContext } from './encode.js';
-import type { ColumnInput } from './columns.js';
-import { DictionaryEncoder } from './columns.js';
+import { DictionaryEncoder, type ColumnInput } from './columns.js';
 import { COLUMNS, FORMAT_VERSION, META, columnsOf, type HostInfo, type Kind, type SyscallTable } from './schema.js';
 import { useZstd } from './zstd.js';
 import { CliError, EXIT } from '../util/errors.js';
@@ -62,7 +61,6 @@ class FileSink extends RecordBatchFileWriter {
   }
 
   protected override _compressBodyBuffers(buffers: ArrayBufferView[]) {
-    const codec = { encode: (b: Uint8Array) => compressBuffer(b) };
     let offset = 0;
     const out: Uint8Array[] = [];
     const regions: { offset: number; length: number }[] = [];
@@ -73,7 +71,7 @@ class FileSink extends RecordBatchFileWriter {
         regions.push({ offset, length: 0 });
         continue;
       }
-      const packed = codec.encode(raw);
+      const packed = compressBuffer(raw);
       const useCompressed = packed.byteLength < raw.byteLength;
       const body = useCompressed ? packed : raw;
       const prefix = new DataView(new ArrayBuffer(PREFIX));

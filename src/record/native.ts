@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { Kind } from '../capture/schema.js';
+import { formatAddress } from '../capture/addr.js';
 import { CliError, EXIT } from '../util/errors.js';
 
 export type StringColumn = { offsets: Int32Array; data: Uint8Array };
@@ -222,10 +223,5 @@ export function listAt(col: ListColumn, i: number): string[] {
 
 /** Formats a 16-byte address column entry (IPv4-mapped shown as a.b.c.d). */
 export function addrAt(col: Uint8Array, i: number): string {
-  const b = col.subarray(16 * i, 16 * i + 16);
-  const mapped = b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff;
-  if (mapped) return `${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
-  const parts: string[] = [];
-  for (let k = 0; k < 16; k += 2) parts.push(((b[k]! << 8) | b[k + 1]!).toString(16));
-  return parts.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
+  return formatAddress(col.subarray(16 * i, 16 * i + 16));
 }

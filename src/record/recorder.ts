@@ -222,20 +222,15 @@ export class Recorder {
     this.writePending();
     this.write(this.keep(this.native.readSyscalls()));
     this.flushes++;
-    const losses = this.lossCount();
-    if (this.flushes % STATS_EVERY === 0 || losses !== this.lastLosses) this.writeStats();
+    const counters = this.native.counters();
+    const losses = lossCount(counters);
+    if (this.flushes % STATS_EVERY === 0 || losses !== this.lastLosses) this.writeStats(counters);
     this.lastLosses = losses;
     this.writer.sync();
   }
 
   private flushes = 0;
   private lastLosses = 0n;
-
-  private lossCount(): bigint {
-    let n = 0n;
-    for (const [k, v] of Object.entries(this.native.counters())) if (/^(drops|truncated)\./.test(k)) n += v;
-    return n;
-  }
 
   /** Container records go before the events that name them, so a cut file still has them. */
   private writeNewContainers(force = false): void {
@@ -271,8 +266,7 @@ export class Recorder {
   }
 
   /** Cumulative counters as one stats batch (always at the end). */
-  private writeStats(): void {
-    const counters = this.native.counters();
+  private writeStats(counters = this.native.counters()): void {
     const own: Record<string, bigint> = {
       'recorder.ignored_rows': BigInt(this.ignoredRows),
       'recorder.invalid_utf8': BigInt(this.writer.invalidUtf8),
@@ -305,6 +299,13 @@ export class Recorder {
       unmatched: this.opts.containers.filter((sel) => ![...this.seen.values()].some((x) => this.resolver.matches(x.info, sel))),
     };
   }
+}
+
+/** Sum of every drop and truncation counter: when it moves, counters go to the file at once. */
+function lossCount(counters: Record<string, bigint>): bigint {
+  let n = 0n;
+  for (const [k, v] of Object.entries(counters)) if (/^(drops|truncated)\./.test(k)) n += v;
+  return n;
 }
 
 function metadataKey(info: ContainerInfo): string {
