@@ -9,11 +9,12 @@
  *   (a small --ring-bytes shows the drop accounting: recorded + dropped still = performed)
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildC } from '../test/helpers/cprog.js';
+import { makeCgroup } from '../test/helpers/cgroup.js';
 import { NativeRecorder, type StringColumn } from '../src/record/native.js';
 
 
@@ -31,11 +32,10 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const bin = buildC('open-storm');
   const target = `/dev/shm/contxray-storm-${process.pid}`;
   writeFileSync(target, 'x');
-  const cgroot = existsSync('/sys/fs/cgroup/unified/cgroup.procs') ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup';
-  const cgdir = path.join(cgroot, `contxray-storm-${process.pid}`);
-  mkdirSync(cgdir);
-  const cg = statSync(cgdir, { bigint: true }).ino;
-  const procs = path.join(cgdir, 'cgroup.procs');
+  const cgroup = makeCgroup('storm');
+  const cgdir = cgroup.dir;
+  const cg = cgroup.id;
+  const procs = cgroup.procs;
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   // one traced run: the recorder is opened for it and closed after it
   const traced = async () => {
@@ -109,14 +109,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   } finally {
     rmSync(work, { recursive: true, force: true });
     rmSync(target, { force: true });
-    for (let k = 0; k < 50; k++) {
-      try {
-        rmdirSync(cgdir);
-        break;
-      } catch {
-        await sleep(100);
-      }
-    }
+    await cgroup.remove();
   }
 }
 

@@ -9,11 +9,12 @@
  *   (MS, default 1000: pause after each setup is torn down, before the next one runs)
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildC } from '../test/helpers/cprog.js';
+import { makeCgroup } from '../test/helpers/cgroup.js';
 import { NativeRecorder } from '../src/record/native.js';
 
 
@@ -72,10 +73,9 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
 
   const work = mkdtempSync(path.join(os.tmpdir(), 'contxray-overhead-'));
   const loop = buildC('getppid-timed');
-  const cgroot = existsSync('/sys/fs/cgroup/unified/cgroup.procs') ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup';
-  const cgdir = path.join(cgroot, `contxray-overhead-${process.pid}`);
-  mkdirSync(cgdir);
-  const cg = statSync(cgdir, { bigint: true }).ino;
+  const cgroup = makeCgroup('overhead');
+  const cgdir = cgroup.dir;
+  const cg = cgroup.id;
 
   const setups: Setup[] = [
     { name: 'none', start: async () => async () => {} },
@@ -173,14 +173,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   } finally {
     writeFileSync('/proc/sys/kernel/bpf_stats_enabled', statsWas);
     rmSync(work, { recursive: true, force: true });
-    for (let i = 0; i < 50; i++) {
-      try {
-        rmdirSync(cgdir);
-        break;
-      } catch {
-        await sleep(100);
-      }
-    }
+    await cgroup.remove();
   }
 
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -7,10 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildC } from '../helpers/cprog.js';
+import { makeCgroup } from '../helpers/cgroup.js';
 import { requireOrSkip, IS_ROOT } from '../helpers/env.js';
 import {
   addonBuilt,
@@ -23,7 +24,6 @@ import {
   type StringColumn,
 } from '../../src/record/native.js';
 
-const CGROOT = existsSync('/sys/fs/cgroup/unified/cgroup.procs') ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup';
 
 
 /** Network workload: IPv4, IPv6 and v4-mapped (dual-stack listener), server and client here. */
@@ -78,9 +78,9 @@ test('native recorder: syscalls, exec, opens, TCP and seccomp denials of a cgrou
   const shmFile = `/dev/shm/contxray-test-${process.pid}`;
   writeFileSync(shmFile, 'hello\n');
 
-  const cgdir = path.join(CGROOT, `contxray-test-${process.pid}`);
-  mkdirSync(cgdir);
-  const cg = statSync(cgdir, { bigint: true }).ino;
+  const cgroup = makeCgroup('test');
+  const cgdir = cgroup.dir;
+  const cg = cgroup.id;
   const rec = NativeRecorder.open({ opens: 'host' });
   const batches: NativeBatch[] = [];
   const syscalls: NativeBatch[] = [];
@@ -227,36 +227,11 @@ test('native recorder: syscalls, exec, opens, TCP and seccomp denials of a cgrou
     rec.close(); // idempotent
     rmSync(work, { recursive: true, force: true });
     rmSync(shmFile, { force: true });
-    for (let i = 0; i < 50; i++) {
-      try {
-        rmdirSync(cgdir);
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    await cgroup.remove();
   }
 });
 
 /** A cgroup v2 directory for one test; returns its id and a remover. */
-function makeCgroup(tag: string): { dir: string; id: bigint; remove: () => Promise<void> } {
-  const dir = path.join(CGROOT, `contxray-${tag}-${process.pid}`);
-  mkdirSync(dir);
-  return {
-    dir,
-    id: statSync(dir, { bigint: true }).ino,
-    remove: async () => {
-      for (let i = 0; i < 50; i++) {
-        try {
-          rmdirSync(dir);
-          return;
-        } catch {
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
-    },
-  };
-}
 
 
 test('native recorder: read-and-reset of syscall counts loses nothing', async (t) => {
