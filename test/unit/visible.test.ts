@@ -11,6 +11,7 @@ import { writeCaptureFromRows, type Row } from '../../src/capture/fixture.js';
 import { hostileStrings } from '../../src/report/samples.js';
 import { formatTable, tableChunks } from '../../src/util/format.js';
 import { cutBytes, visible, visibleList } from '../../src/util/visible.js';
+import { checkProfile } from '../../src/seccomp/check.js';
 import { cli, tempDir, writeScenario } from '../helpers/captures.js';
 
 // anything a terminal would act on, or that reorders/hides text
@@ -69,6 +70,12 @@ describe('unit: table output', () => {
     assert.equal(formatTable(t, 'json'), expected);
     assert.equal(formatTable({ columns: ['a'], rows: [] }, 'json'), '[]\n');
     assert.ok([...tableChunks(t, 'json')].length > 2, 'written in pieces');
+  });
+  test('a --check profile naming 300k syscalls does not overflow the stack (no spread of file-derived lists)', () => {
+    const names = Array.from({ length: 300_000 }, (_, i) => (i % 2 ? 'read' : `nosuch${i}`));
+    const p = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names, action: 'SCMP_ACT_ALLOW' }] };
+    const mkdir = { name: 'mkdir', nr: 83, arch: 'x86_64', compat: false, filtered: true, comm: 'sh', calls: 5n, denied: 0n, denied_errno: 0, pids: 1 };
+    assert.deepEqual(checkProfile(p, [mkdir], 'x86_64').wouldDeny.map((f) => f.name), ['mkdir']);
   });
   test('a 10 MB cell is cut, not printed whole', () => {
     const out = formatTable({ columns: ['s'], rows: [['\u001b'.repeat(10 * 2 ** 20)]] }, 'table');
