@@ -24,7 +24,8 @@ ranked AS (
   LEFT JOIN co USING (host, container_id) LEFT JOIN ci USING (host, container_id))
 SELECT *,
        count(*) OVER () AS in_scope,
-       (SELECT count(DISTINCT host) FROM containers) AS hosts
+       -- hosts of all loaded captures (a plain table: the containers view is costly to compute twice)
+       (SELECT count(DISTINCT host) FROM capture_files) AS hosts
 FROM ranked
 ORDER BY flagged_rank NULLS LAST, calls + execs + opens + conns_out + conns_in DESC, name, host, container_id
 LIMIT $limit;
