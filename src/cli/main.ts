@@ -6,6 +6,7 @@
 import yargs from 'yargs';
 import { CliError, EXIT, errorMessage } from '../util/errors.js';
 import { COMMANDS } from './commands.js';
+import { visibleMessage } from '../util/visible.js';
 
 export async function main(argv: string[]): Promise<void> {
   const cli = yargs(argv)
@@ -37,10 +38,11 @@ export async function main(argv: string[]): Promise<void> {
 
 function report(err: unknown): never {
   if (err instanceof CliError) {
-    process.stderr.write(`contxray: ${errorMessage(err)}\n`);
+    // messages quote file names and captured values: one escaped, bounded line (src/util/visible.ts)
+    process.stderr.write(`contxray: ${visibleMessage(err.message)}\n`);
     process.exit(err.exitCode);
   }
   if (process.env.CONTXRAY_DEBUG === '1' && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-  process.stderr.write(`contxray: internal error: ${errorMessage(err)} (set CONTXRAY_DEBUG=1 for details)\n`);
+  process.stderr.write(`contxray: internal error: ${visibleMessage(errorMessage(err))} (set CONTXRAY_DEBUG=1 for details)\n`);
   process.exit(EXIT.failure);
 }

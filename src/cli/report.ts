@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { generateReport, DEFAULT_MAX_ROWS } from '../report/index.js';
+import { generateReport, DEFAULT_MAX_CONTAINERS, DEFAULT_MAX_ROWS } from '../report/index.js';
 import { CliError, EXIT, errorMessage } from '../util/errors.js';
 import { openCaptures } from './common.js';
 
@@ -17,6 +17,7 @@ interface Args {
   interactive?: boolean;
   title?: string;
   'max-rows': number;
+  'max-containers': number;
 }
 
 export const command: CommandModule<object, Args> = {
@@ -31,11 +32,18 @@ export const command: CommandModule<object, Args> = {
       .option('interactive', { type: 'boolean', default: false, describe: 'inline vega (~830 KB) for tooltips and zoom; still offline' })
       .option('title', { type: 'string', describe: 'page title (default: the capture names)' })
       .option('max-rows', { type: 'number', default: DEFAULT_MAX_ROWS, describe: 'rows per long table; the rest is counted as "N more"' })
+      .option('max-containers', {
+        type: 'number',
+        default: DEFAULT_MAX_CONTAINERS,
+        describe: 'containers with a section of their own: those with findings first, then the busiest; the rest are rows of the containers table',
+      })
       .example('$0 report trace.arrow -o report.html', 'static report, no JavaScript')
       .example('$0 report host1.arrow host2.arrow --container web --container db --interactive', 'two hosts, two containers, interactive charts') as unknown as Argv<Args>,
   handler: async (args) => {
     const maxRows = args['max-rows'];
     if (!Number.isFinite(maxRows) || maxRows < 1) throw new CliError('--max-rows must be a number ≥ 1', EXIT.usage);
+    const maxContainers = args['max-containers'];
+    if (!Number.isFinite(maxContainers) || maxContainers < 1) throw new CliError('--max-containers must be a number ≥ 1', EXIT.usage);
     const analysis = await openCaptures(args.captures, args.db);
     let result;
     try {
@@ -45,6 +53,7 @@ export const command: CommandModule<object, Args> = {
         containers: (args.container ?? []).map(String),
         interactive: args.interactive,
         maxRows,
+        maxContainers,
       });
     } finally {
       analysis.close();
@@ -56,7 +65,7 @@ export const command: CommandModule<object, Args> = {
     }
     const kb = (Buffer.byteLength(result.html) / 1024).toFixed(0);
     process.stderr.write(
-      `contxray: wrote ${args.out} (${kb} KiB): ${result.containers} containers, ${result.charts} charts, ${result.findings} findings\n`,
+      `contxray: wrote ${args.out} (${kb} KiB): ${result.containers}${result.inScope > result.containers ? ` of ${result.inScope}` : ''} containers in detail, ${result.charts} charts, ${result.findings} findings\n`,
     );
   },
 };

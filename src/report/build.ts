@@ -8,7 +8,7 @@ import type { Gathered } from './gather.js';
 import { capturesTable, containersTable, countsTable, statsTable, warnings, zeroCounters, type Warning } from './overview.js';
 import { toSvg } from './svg.js';
 import type { Chart, Finding, Table } from './types.js';
-import { clean, fmtDuration, fmtTime, num } from './values.js';
+import { clean, fmtDuration, fmtInt, fmtTime, num } from './values.js';
 
 export interface PageModel {
   title: string;
@@ -35,6 +35,7 @@ export interface BuildOptions {
   captures: string[];
   interactive: boolean;
   maxRows: number;
+  maxContainers: number;
   now: Date;
   filtered: boolean;
 }
@@ -51,6 +52,13 @@ function markLong<T>(value: T): T {
   };
   walk(value);
   return value;
+}
+
+/** Which containers the page details, and why: the reader must know what was left out. */
+function selectionText(g: Gathered, o: BuildOptions): string {
+  const scope = o.filtered ? `${fmtInt(g.inScope)} containers matched by --container` : `${fmtInt(g.inScope)} containers`;
+  if (g.selected.length >= g.inScope) return scope;
+  return `${scope}; ${fmtInt(g.selected.length)} shown in detail (those with findings first, then the busiest; --max-containers ${o.maxContainers}), the others in the containers table`;
 }
 
 export async function buildModel(g: Gathered, findings: Finding[], o: BuildOptions): Promise<PageModel> {
@@ -75,14 +83,14 @@ export async function buildModel(g: Gathered, findings: Finding[], o: BuildOptio
     ];
     sections.push({ ...section, charts });
   }
-  const activityRows = g.selected.map((c) => ({ name: c.name, calls: num(g.perContainer.get(c.key)?.summary?.calls) }));
+  const activityRows = g.selected.map((c) => ({ name: c.name, calls: num(c.activity.calls) }));
   const hosts = [...new Set(g.captures.map((c) => clean(c.host, 80)))];
   return markLong({
     title: clean(o.title, 200),
     generated: fmtTime(o.now.getTime()),
     hosts: hosts.join(', ') || 'unknown',
     span: g.spanMs ? `${fmtTime(g.spanMs[0])} – ${fmtTime(g.spanMs[1])} (${fmtDuration(g.spanMs[1] - g.spanMs[0])})` : 'unknown',
-    selection: o.filtered ? `${g.selected.length} of ${g.allContainers.length} containers (--container)` : `${g.selected.length} containers`,
+    selection: selectionText(g, o),
     warnings: warnings(g),
     captures: capturesTable(g),
     counts: countsTable(g),

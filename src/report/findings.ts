@@ -56,17 +56,28 @@ export function findingQueries(): { name: string; description: string }[] {
     .map((q) => ({ name: q.name, description: q.description.replace(/^finding:\s*/, '') }));
 }
 
-/** Runs every finding query, keeps evidence of the selected containers, ranks. */
-export async function runFindings(src: ReportSource, selected: Set<string>, multiHost: boolean, maxRows: number): Promise<Finding[]> {
+/**
+ * Runs every finding query, keeps evidence of the containers in scope (null: all), ranks. Each
+ * finding also names its first `maxFlagged` containers, which the report then shows in detail.
+ */
+export async function runFindings(src: ReportSource, scope: Set<string> | null, multiHost: boolean, maxRows: number, maxFlagged: number): Promise<Finding[]> {
   const out: Finding[] = [];
   for (const q of findingQueries()) {
     const meta = CATALOGUE[q.name] ?? { title: q.name.replace(/^finding-/, '').replace(/-/g, ' '), severity: 'info', explanation: q.description };
-    const rows = (await src.named(q.name, { container: null })).filter((r) => !('container_id' in r) || selected.has(keyOf(r.host, r.container_id)));
+    const all = await src.named(q.name, { container: null });
+    const rows = scope === null ? all : all.filter((r) => !('container_id' in r) || scope.has(keyOf(r.host, r.container_id)));
+    const keys = new Set(rows.map((r) => keyOf(r.host, r.container_id)));
+    const ids: string[] = [];
+    for (const r of rows) {
+      if (ids.length >= maxFlagged) break;
+      if (typeof r.container_id === 'string' && !ids.includes(r.container_id)) ids.push(r.container_id);
+    }
     out.push({
       query: q.name,
       ...meta,
       hits: rows.length,
-      containers: new Set(rows.map((r) => keyOf(r.host, r.container_id))).size,
+      containers: keys.size,
+      containerIds: ids,
       table: evidence(rows, multiHost, maxRows),
     });
   }

@@ -5,7 +5,8 @@
  */
 import { CliError, EXIT } from '../util/errors.js';
 import type { ReportSource, Row } from './types.js';
-import { clean, optNum } from './values.js';
+import { visibleList } from '../util/visible.js';
+import { clean, num, optNum } from './values.js';
 
 export interface ContainerInfo {
   key: string; // host + NUL + container id: ids are unique per host only
@@ -18,6 +19,8 @@ export interface ContainerInfo {
   startedMs: number | null;
   firstMs: number | null;
   lastMs: number | null;
+  activity: Row; // calls, execs, opens, conns_out, conns_in over the whole capture
+  flagged: boolean; // has evidence in a finding
 }
 
 export interface Gathered {
@@ -25,7 +28,12 @@ export interface Gathered {
   stats: Row[];
   quality: Row[];
   eventCounts: Row[];
-  allContainers: ContainerInfo[];
+  /** The busiest containers in scope, findings first: the head of the overview table. */
+  ranked: ContainerInfo[];
+  /** Containers in scope (all, or those --container matched); `ranked` is the first of them. */
+  inScope: number;
+  hosts: number;
+  /** Containers with a section of their own: the first `maxContainers` of `ranked`. */
   selected: ContainerInfo[];
   bucketMs: number;
   execBucketMs: number;
@@ -52,13 +60,19 @@ export function keyOf(host: unknown, id: unknown): string {
   return `${String(host)}\u0000${String(id)}`;
 }
 
-export async function gather(src: ReportSource, wanted: string[], maxRows: number): Promise<Gathered> {
+/** What the report reads before it knows which containers to show. */
+export interface Prepared {
+  captures: Row[];
+  stats: Row[];
+  spanMs: [number, number] | null;
+  bucketMs: number;
+  execBucketMs: number;
+}
+
+export async function prepare(src: ReportSource): Promise<Prepared> {
   // One after another: a DuckDB connection runs one statement at a time anyway.
   const captures = await src.named('report-captures');
   const stats = await src.named('report-stats');
-  const containerRows = await src.named('report-containers');
-  const allContainers = containerRows.map(toInfo);
-  const selected = selectContainers(allContainers, wanted);
   // Syscall aggregates and connections are read by several queries: one pass each into small temp
   // tables. Their bucket comes from the captures' own span (cheap), the views' span if they have none.
   let spanMs = spanOf(captures) ?? spanOf([(await src.named('report-span'))[0] ?? {}], 'first_ms', 'last_ms');
@@ -71,6 +85,46 @@ export async function gather(src: ReportSource, wanted: string[], maxRows: numbe
   const bucketMs = spanMs ? Math.max(fineMs, niceBucket(spanMs[1] - spanMs[0])) : fineMs;
   // one dot per program and bucket: fewer, wider buckets keep busy containers' timelines small
   const execBucketMs = spanMs ? niceBucket(spanMs[1] - spanMs[0], 40) : 1000;
+  return { captures, stats, spanMs, bucketMs, execBucketMs };
+}
+
+/** More than this many containers matched by --container is not a selection: refused. */
+const MAX_SCOPE = 1_000_000;
+
+/**
+ * The containers `--container` names (null: no filter, every container). Each value must match
+ * something; the error lists a bounded number of the containers there are.
+ */
+export async function scopeOf(src: ReportSource, wanted: string[]): Promise<Set<string> | null> {
+  if (wanted.length === 0) return null;
+  const p = { wanted: JSON.stringify(wanted) };
+  for (const m of await src.named('report-container-match', p)) {
+    if (num(m.matches) > 0) continue;
+    const some = await src.named('report-containers', { wanted: '[]', flagged: '[]', limit: 20 });
+    const total = num(some[0]?.in_scope);
+    const names = visibleList(some.map((c) => nameOf(c)), 20, 60) + (total > some.length ? ` (${total - some.length} more)` : '');
+    throw new CliError(`no container matches "${clean(m.wanted, 80)}"; containers in the capture: ${names || '(none)'}`, EXIT.usage);
+  }
+  const rows = await src.named('report-containers', { ...p, flagged: '[]', limit: MAX_SCOPE });
+  return new Set(rows.map((r) => keyOf(r.host, r.container_id)));
+}
+
+/**
+ * Ranks the containers in scope in DuckDB (those with findings first, in the order given, then by
+ * activity) and gathers the per-container detail for the first `maxContainers`. Every query
+ * aggregates and caps in DuckDB, so what reaches JavaScript grows with the containers shown, not
+ * with the containers or events in the capture.
+ */
+export async function gather(src: ReportSource, pre: Prepared, wanted: string[], flagged: string[], maxContainers: number, maxRows: number): Promise<Gathered> {
+  const { captures, stats, spanMs, bucketMs, execBucketMs } = pre;
+  const flaggedSet = new Set(flagged);
+  const rankedRows = await src.named('report-containers', {
+    wanted: JSON.stringify(wanted),
+    flagged: JSON.stringify(flagged),
+    limit: Math.max(maxContainers, maxRows),
+  });
+  const ranked = rankedRows.map((r) => toInfo(r, flaggedSet));
+  const selected = ranked.slice(0, maxContainers);
   const perContainer = new Map<string, PerContainer>(
     selected.map((c) => [c.key, { topSyscalls: [], syscallNames: [], syscallsTime: [], execTimeline: [], processes: [], files: [] }]),
   );
@@ -99,47 +153,47 @@ export async function gather(src: ReportSource, wanted: string[], maxRows: numbe
   put(execs, 'execTimeline');
   put(procs, 'processes');
   put(files, 'files');
-  return { captures, stats, quality, eventCounts, allContainers, selected, bucketMs, execBucketMs, spanMs, perContainer, network };
+  return {
+    captures, stats, quality, eventCounts, ranked, selected, bucketMs, execBucketMs, spanMs, perContainer, network,
+    inScope: num(rankedRows[0]?.in_scope),
+    hosts: num(rankedRows[0]?.hosts),
+  };
 }
 
-function toInfo(r: Row): ContainerInfo {
+function nameOf(r: Row): string {
+  const id = String(r.container_id ?? '');
+  return r.name == null || r.name === '' ? String(r.short_id ?? id.slice(0, 12)) : String(r.name);
+}
+
+function toInfo(r: Row, flagged: Set<string>): ContainerInfo {
   const id = String(r.container_id ?? '');
   return {
     key: keyOf(r.host, id),
     host: String(r.host ?? ''),
     id,
-    name: r.name == null || r.name === '' ? String(r.short_id ?? id.slice(0, 12)) : String(r.name),
+    name: nameOf(r),
     image: String(r.image ?? ''),
     runtime: String(r.runtime ?? ''),
     ips: String(r.ips ?? ''),
     startedMs: optNum(r.started_ms),
     firstMs: optNum(r.first_ms),
     lastMs: optNum(r.last_ms),
+    activity: { calls: r.calls, execs: r.execs, opens: r.opens, conns_out: r.conns_out, conns_in: r.conns_in },
+    flagged: flagged.has(id),
   };
 }
 
-/** `--container` takes a name, a full id or an id prefix (≥ 4 characters, as `docker` does). */
-export function selectContainers(all: ContainerInfo[], wanted: string[]): ContainerInfo[] {
-  if (wanted.length === 0) return all;
-  const out = new Set<ContainerInfo>();
-  for (const w of wanted) {
-    const hits = all.filter((c) => c.name === w || c.id === w || (w.length >= 4 && c.id.startsWith(w)));
-    if (hits.length === 0) {
-      const names = all.map((c) => clean(c.name, 60)).join(', ') || '(none)';
-      throw new CliError(`no container matches "${clean(w, 80)}"; containers in the capture: ${names}`, EXIT.usage);
-    }
-    hits.forEach((h) => out.add(h));
-  }
-  return all.filter((c) => out.has(c));
-}
-
 function spanOf(rows: Row[], from = 'started_ms', to = 'ended_ms'): [number, number] | null {
-  const lo = rows.map((r) => optNum(r[from])).filter((x): x is number => x !== null && x > 0);
-  const hi = rows.map((r) => optNum(r[to])).filter((x): x is number => x !== null && x > 0);
-  if (lo.length === 0 || hi.length === 0) return null;
-  const first = Math.min(...lo);
-  const last = Math.max(...hi);
-  return last > first ? [first, last] : null;
+  // a loop, not Math.min(...all): one row per capture, and a glob may name very many captures
+  let first = Infinity;
+  let last = -Infinity;
+  for (const r of rows) {
+    const lo = optNum(r[from]);
+    const hi = optNum(r[to]);
+    if (lo !== null && lo > 0 && lo < first) first = lo;
+    if (hi !== null && hi > 0 && hi > last) last = hi;
+  }
+  return Number.isFinite(first) && Number.isFinite(last) && last > first ? [first, last] : null;
 }
 
 const STEPS = [100, 250, 500, 1e3, 2e3, 5e3, 10e3, 15e3, 30e3, 60e3, 120e3, 300e3, 600e3, 900e3, 1800e3, 3600e3];

@@ -1,36 +1,50 @@
 /** `contxray report`: captures → one self-contained HTML file. See docs/report.md. */
 import { buildModel } from './build.js';
 import { runFindings } from './findings.js';
-import { gather } from './gather.js';
+import { gather, prepare, scopeOf } from './gather.js';
 import { renderPage } from './render.js';
 import type { ReportOptions, ReportSource } from './types.js';
 
 export type { ReportOptions, ReportSource } from './types.js';
 
 export const DEFAULT_MAX_ROWS = 50;
+/**
+ * Containers shown in detail by default. Each section costs ~15 KB and four charts, so the page
+ * stays well under 1 MB however many containers the capture holds; the rest are table rows.
+ */
+export const DEFAULT_MAX_CONTAINERS = 20;
 
 export interface ReportResult {
   html: string;
-  containers: number;
+  containers: number; // with a section of their own
+  inScope: number; // all containers in scope (the capture's, or those --container matched)
   findings: number;
   charts: number;
 }
 
 export async function generateReport(src: ReportSource, opts: ReportOptions): Promise<ReportResult> {
   const maxRows = Math.max(1, Math.floor(opts.maxRows ?? DEFAULT_MAX_ROWS));
+  const maxContainers = Math.max(1, Math.floor(opts.maxContainers ?? DEFAULT_MAX_CONTAINERS));
   const wanted = opts.containers ?? [];
-  const g = await gather(src, wanted, maxRows);
-  const selected = new Set(g.selected.map((c) => c.key));
-  const multiHost = new Set(g.allContainers.map((c) => c.host)).size > 1;
-  const findings = await runFindings(src, selected, multiHost, maxRows);
+  const pre = await prepare(src);
+  const scope = await scopeOf(src, wanted);
+  const multiHost = new Set(pre.captures.map((c) => String(c.host))).size > 1;
+  const findings = await runFindings(src, scope, multiHost, maxRows, maxContainers);
+  // containers with findings are shown first: the most severe finding's containers, then the next
+  const flagged: string[] = [];
+  for (const f of findings) {
+    for (const id of f.containerIds) if (flagged.length < maxContainers && !flagged.includes(id)) flagged.push(id);
+  }
+  const g = await gather(src, pre, wanted, flagged, maxContainers, maxRows);
   const model = await buildModel(g, findings, {
     title: opts.title ?? `contxray report: ${opts.captures.join(', ')}`,
     captures: opts.captures,
     interactive: opts.interactive ?? false,
     maxRows,
+    maxContainers,
     now: opts.now ?? new Date(),
     filtered: wanted.length > 0,
   });
   const charts = model.sections.reduce((n, s) => n + s.charts.filter((c) => !c.empty).length, model.activity ? 1 : 0);
-  return { html: renderPage(model), containers: g.selected.length, findings: model.findingsFound, charts };
+  return { html: renderPage(model), containers: g.selected.length, inScope: g.inScope, findings: model.findingsFound, charts };
 }

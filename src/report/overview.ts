@@ -85,12 +85,17 @@ export interface ContainerLink {
   name: string;
 }
 
+/**
+ * The busiest containers in scope (findings first), linked to their sections; the containers
+ * without a section follow in the same order, and the rest of a large capture is counted.
+ */
 export function containersTable(g: Gathered, anchors: Map<string, string>, maxRows: number): Table {
-  const multiHost = new Set(g.allContainers.map((c) => c.host)).size > 1;
-  const rows = g.selected.map((c: ContainerInfo) => {
-    const s = g.perContainer.get(c.key)?.summary ?? {};
+  const multiHost = g.hosts > 1;
+  const shown = g.ranked.slice(0, Math.max(maxRows, g.selected.length));
+  const rows = shown.map((c: ContainerInfo) => {
+    const s = c.activity;
     return [
-      { text: clean(c.name, 80), anchor: anchors.get(c.key) },
+      { text: clean(c.name, 80), anchor: anchors.get(c.key), flag: c.flagged },
       { text: clean(c.id.slice(0, 12), 12), nowrap: true },
       t(clean(c.image, 80)),
       t(clean(c.runtime, 20)),
@@ -107,8 +112,8 @@ export function containersTable(g: Gathered, anchors: Map<string, string>, maxRo
   const labels = ['name', 'id', 'image', 'runtime', ...(multiHost ? ['host'] : []), 'addresses', 'first seen', 'last seen'];
   return {
     columns: [...labels.map((label) => ({ label })), ...['syscalls', 'execs', 'opens', 'connections'].map((label) => ({ label, num: true }))],
-    rows: rows.slice(0, maxRows),
-    more: Math.max(0, rows.length - maxRows),
+    rows,
+    more: Math.max(0, g.inScope - rows.length),
     empty: 'no containers were seen in the capture',
   };
 }

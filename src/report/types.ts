@@ -16,6 +16,8 @@ export interface ReportOptions {
   interactive?: boolean;
   /** Cap for long tables; the rest is summarised as "N more". */
   maxRows?: number;
+  /** Containers with a section of their own (findings first, then the busiest); the rest are a table row. */
+  maxContainers?: number;
   /** Fixed "generated at" time (tests, reproducible output). */
   now?: Date;
 }
@@ -61,5 +63,6 @@ export interface Finding {
   explanation: string;
   hits: number; // evidence rows in the selected containers
   containers: number; // distinct containers with evidence
+  containerIds: string[]; // the first of them, in evidence order: shown in detail first
   table: Table;
 }

@@ -1,9 +1,11 @@
 /**
  * Turning query values into display values. Every captured string (argv, paths, comm, names,
- * labels) is attacker-controlled: `clean()` makes it safe to *look at* (control characters and bidi
- * overrides shown as escapes, lone surrogates replaced, very long values cut); HTML safety is the
+ * labels) is attacker-controlled: `clean()` makes it safe to *look at* (control characters, bidi
+ * overrides and lone surrogates shown as escapes, very long values cut); HTML safety is the
  * template engine's escaping, never this function's job.
  */
+
+import { DEFAULT_MAX_BYTES, visible } from '../util/visible.js';
 
 /** A number from DuckDB: BIGINT/HUGEINT arrive as bigint, DOUBLE as number, NULL as null. */
 export function num(v: unknown): number {
@@ -17,34 +19,14 @@ export function optNum(v: unknown): number | null {
   return v === null || v === undefined ? null : num(v);
 }
 
-// C0/C1 controls, DEL, and the Unicode bidi/invisible formatting characters used to spoof text.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+export const DEFAULT_LIMIT = DEFAULT_MAX_BYTES;
 
-function visible(ch: string): string {
-  const code = ch.charCodeAt(0);
-  if (code === 0x0a) return '\\n';
-  if (code === 0x09) return '\\t';
-  if (code === 0x0d) return '\\r';
-  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
-}
-
-// invalid UTF-16 (what invalid UTF-8 may become on the way in) shows as U+FFFD
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-export const DEFAULT_LIMIT = 240;
-
-/** A captured value as readable text: escapes shown, cut at `limit` characters with a note. */
+/**
+ * A captured value as readable text by the shared visible-text rule (src/util/visible.ts, the same
+ * one the terminal uses): escapes shown, cut at `limit` UTF-8 bytes with "…(N more bytes)".
+ */
 export function clean(v: unknown, limit = DEFAULT_LIMIT): string {
-  if (v === null || v === undefined) return '';
-  let s = typeof v === 'string' ? v : Array.isArray(v) ? v.map((x) => String(x)).join(' ') : String(v);
-  s = s.replace(LONE_SURROGATE, '\ufffd').replace(UNSAFE, visible);
-  if (s.length > limit) {
-    // never cut a surrogate pair in half
-    let cut = limit;
-    if (/[\ud800-\udbff]/.test(s.charAt(cut - 1))) cut -= 1;
-    s = `${s.slice(0, cut)}… (+${s.length - cut} chars)`;
-  }
-  return s;
+  return visible(v, limit);
 }
 
 /** argv as one line; each element quoted when it has spaces or is empty, so boundaries stay visible. */

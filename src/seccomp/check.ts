@@ -84,7 +84,8 @@ export function verdictFor(p: DockerProfile, name: string | null, callArch: stri
 function withRuncCutoff(p: DockerProfile, v: Verdict, nr: number, arch: string): Verdict {
   if (v.kind !== 'deny' || v.why !== 'not listed: default action' || ALLOWING.has(p.defaultAction)) return v;
   const named = (p.syscalls ?? []).flatMap((r) => r.names ?? []).map((n) => syscallNumber(arch, n) ?? -1);
-  const highest = Math.max(-1, ...named);
+  // a loop, not Math.max(...named): the profile is a user's file and may name any number of syscalls
+  const highest = named.reduce((m, n) => (n > m ? n : m), -1);
   if (nr <= highest) return v;
   return { kind: 'deny', action: 'SCMP_ACT_ERRNO', errno: 38, why: `above the highest syscall the profile names (${highest}): runc answers ENOSYS` };
 }

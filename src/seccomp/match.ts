@@ -4,6 +4,7 @@
  * Anything else is a user error that lists the candidates, never a silent guess.
  */
 import { CliError, EXIT } from '../util/errors.js';
+import { visible } from '../util/visible.js';
 
 export interface ContainerRow {
   host: string;
@@ -14,7 +15,8 @@ export interface ContainerRow {
 }
 
 function label(c: ContainerRow): string {
-  return `${c.name ?? '(no name)'} ${c.container_id.slice(0, 12)}${c.host ? ` on ${c.host}` : ''}`;
+  // captured values: escaped and bounded (a name may be megabytes of terminal escapes)
+  return `${c.name === null ? '(no name)' : visible(c.name, 80)} ${visible(c.container_id.slice(0, 12), 40)}${c.host ? ` on ${visible(c.host, 80)}` : ''}`;
 }
 
 function listing(cs: readonly ContainerRow[], max = 12): string {
@@ -36,9 +38,9 @@ export function matchContainers(all: readonly ContainerRow[], query: string): Co
     const ids = new Set(byPrefix.map((c) => c.container_id));
     if (ids.size === 1) return byPrefix;
     if (ids.size > 1) {
-      throw new CliError(`container id prefix '${q}' is ambiguous: ${listing(byPrefix)}; give more characters or the name`, EXIT.usage);
+      throw new CliError(`container id prefix '${visible(q, 80)}' is ambiguous: ${listing(byPrefix)}; give more characters or the name`, EXIT.usage);
     }
   }
   const near = all.filter((c) => (c.name ?? '').includes(q));
-  throw new CliError(`no container '${q}' in the captures; ${near.length > 0 ? 'did you mean' : 'containers'}: ${listing(near.length > 0 ? near : all)}`, EXIT.usage);
+  throw new CliError(`no container '${visible(q, 80)}' in the captures; ${near.length > 0 ? 'did you mean' : 'containers'}: ${listing(near.length > 0 ? near : all)}`, EXIT.usage);
 }

@@ -5,6 +5,7 @@
  * to have seen the start.
  */
 import type { StartInfo } from './load.js';
+import { visible } from '../util/visible.js';
 
 export const HOW_TO_RECORD = 'record the container from its creation: sudo contxray record -o x.arrow -- docker run …';
 
@@ -15,7 +16,7 @@ export function startWarnings(starts: readonly StartInfo[], container: string): 
   const why = startedBefore(s)
     ? `the capture started at ${iso(s.capture_started_at)}, after the container did (${iso(s.container_started_at)})`
     : 'no exec and no runtime start-up call of the container was recorded';
-  return [`${why}: the profile may not start '${container}' (its start-up calls are missing); ${HOW_TO_RECORD}`];
+  return [`${why}: the profile may not start '${visible(container, 120)}' (its start-up calls are missing); ${HOW_TO_RECORD}`];
 }
 
 function startedBefore(s: StartInfo): boolean {

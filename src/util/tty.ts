@@ -1,6 +1,8 @@
 /**
  * Terminal manners: a live status line only on a TTY (quiet when piped), NO_COLOR respected.
  */
+import { visible, visibleMessage } from './visible.js';
+
 export const stderrIsTty = Boolean(process.stderr.isTTY);
 export const useColor = Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
 
@@ -19,7 +21,8 @@ export class StatusLine {
     if (!force && now - this.last < 100) return;
     this.last = now;
     const width = process.stderr.columns || 100;
-    process.stderr.write(`\r\x1b[2K${text.slice(0, width - 1)}`);
+    // the text names files from globs: escaped before our own control sequence is added
+    process.stderr.write(`\r\x1b[2K${visible(text, 4 * width).slice(0, width - 1)}`);
     this.shown = true;
   }
   clear(): void {
@@ -28,8 +31,9 @@ export class StatusLine {
   }
 }
 
+/** Warnings quote file names and captured values: shown by the visible-text rule, bounded. */
 export function warn(message: string): void {
-  process.stderr.write(`contxray: warning: ${message}\n`);
+  process.stderr.write(`contxray: warning: ${visibleMessage(message)}\n`);
 }
 
 export function humanBytes(n: number): string {
