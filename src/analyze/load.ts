@@ -62,7 +62,7 @@ export function tableDdl(): string {
   return [
     ...tables,
     'CREATE TABLE strings (id UINTEGER PRIMARY KEY, value VARCHAR);',
-    'CREATE TABLE capture_files (capture_id USMALLINT, capture VARCHAR, path VARCHAR, host VARCHAR, kernel VARCHAR, arch VARCHAR, format_version VARCHAR, boot_time_ns VARCHAR, options VARCHAR, recorder VARCHAR, recorder_started_at TIMESTAMP_NS, warning VARCHAR);',
+    'CREATE TABLE capture_files (capture_id USMALLINT, capture VARCHAR, path VARCHAR, host VARCHAR, kernel VARCHAR, arch VARCHAR, format_version VARCHAR, boot_time_ns VARCHAR, options VARCHAR, recorder VARCHAR, recorder_started_at TIMESTAMP_NS, warning VARCHAR, truncated_strings UBIGINT);',
     'CREATE TABLE syscall_names (capture_id USMALLINT, compat BOOLEAN, nr INTEGER, name VARCHAR, arch VARCHAR);',
   ].join('\n');
 }
@@ -86,26 +86,27 @@ export async function loadCaptures(conn: DuckDBConnection, paths: string[], prog
   for (const [captureId, path] of paths.entries()) {
     const reader = await CaptureReader.open(path);
     const remap = new Map<string, Int32Array>(); // column -> local dictionary id -> global id
+    const cut = new StringCaps();
     for (const { kind, batch } of reader.batches()) {
-      appendBatch(appenders.get(kind)!, kind, batch, captureId, strings, remap);
+      appendBatch(appenders.get(kind)!, kind, batch, captureId, strings, remap, cut);
       rows += batch.numRows;
       progress?.({ path, rows, bytes: reader.fileBytes });
     }
     const warning = reader.warning();
     if (warning) warnings.push(warning);
     metas.push(reader.meta);
-    await insertCaptureMeta(conn, captureId, reader.meta, warning);
+    await insertCaptureMeta(conn, captureId, reader.meta, warning, cut.truncated);
   }
   for (const a of appenders.values()) a.closeSync();
   await strings.store(conn);
   return { rows, warnings, metas };
 }
 
-async function insertCaptureMeta(conn: DuckDBConnection, id: number, meta: CaptureMeta, warning: string | null): Promise<void> {
+async function insertCaptureMeta(conn: DuckDBConnection, id: number, meta: CaptureMeta, warning: string | null, truncatedStrings: number): Promise<void> {
   const name = meta.path.split('/').pop()!;
   const started = meta.recorder.started_at_ns && /^\d+$/.test(meta.recorder.started_at_ns) ? BigInt(meta.recorder.started_at_ns) : null;
   await conn.run(
-    'INSERT INTO capture_files VALUES ($id, $name, $path, $host, $kernel, $arch, $version, $boot, $options, $recorder, make_timestamp_ns($started::BIGINT), $warning)',
+    'INSERT INTO capture_files VALUES ($id, $name, $path, $host, $kernel, $arch, $version, $boot, $options, $recorder, make_timestamp_ns($started::BIGINT), $warning, $truncated::UBIGINT)',
     {
       id,
       name,
@@ -119,6 +120,7 @@ async function insertCaptureMeta(conn: DuckDBConnection, id: number, meta: Captu
       recorder: JSON.stringify(meta.recorder),
       started: started ?? 0n,
       warning,
+      truncated: truncatedStrings,
     },
   );
   const app = await conn.createAppender('syscall_names');
@@ -163,15 +165,25 @@ class GlobalStrings {
 }
 
 /** Global ids for a batch's dictionary indices (extending the file's mapping for new entries). */
-function remapDictionary(column: string, data: Data, strings: GlobalStrings, remap: Map<string, Int32Array>): Uint32Array {
+function remapDictionary(column: Column, data: Data, strings: GlobalStrings, remap: Map<string, Int32Array>, cut: StringCaps): Uint32Array {
   const dict = (data as unknown as { dictionary: Vector }).dictionary;
-  let map = remap.get(column) ?? new Int32Array(0);
+  let map = remap.get(column.name) ?? new Int32Array(0);
   if (map.length < dict.length) {
     const grown = new Int32Array(dict.length);
     grown.set(map);
-    for (let j = map.length; j < dict.length; j++) grown[j] = strings.idOf(String(dict.get(j) ?? ''));
+    // Entries are read as bytes and cut before they become JS strings: a hostile 10 MB path is
+    // never decoded whole, let alone kept.
+    let j = 0;
+    for (const chunk of dict.data) {
+      const offsets = chunk.valueOffsets as Int32Array;
+      const bytes = chunk.values as Uint8Array;
+      for (let k = 0; k < chunk.length; k++, j++) {
+        if (j < map.length) continue;
+        grown[j] = strings.idOf(cut.text(bytes, offsets[k]!, offsets[k + 1]!, column.maxBytes));
+      }
+    }
     map = grown;
-    remap.set(column, map);
+    remap.set(column.name, map);
   }
   const local = data.values as Int32Array;
   const out = new Uint32Array(data.length);
@@ -179,19 +191,78 @@ function remapDictionary(column: string, data: Data, strings: GlobalStrings, rem
   return out;
 }
 
+/** Cuts loaded strings to their column's cap (schema.ts `maxBytes`/`maxItems`) and counts the cuts. */
+class StringCaps {
+  truncated = 0;
+
+  /** UTF-8 bytes [start, end) as text, at most `max` bytes, cut on a character boundary. */
+  text(bytes: Uint8Array, start: number, end: number, max = Infinity): string {
+    if (end - start > max) {
+      this.truncated++;
+      end = cutEnd(bytes, start, max);
+    }
+    return utf8.decode(bytes.subarray(start, end));
+  }
+
+  /** Row `row` of a utf8 column. */
+  utf8At(data: Data, row: number, max?: number): string {
+    const offsets = data.valueOffsets as Int32Array;
+    const i = data.offset + row;
+    return this.text(data.values as Uint8Array, offsets[i]!, offsets[i + 1]!, max);
+  }
+
+  /** Row `row` of a list<utf8> column: at most maxItems elements and maxBytes bytes in all (one count per cut row). */
+  listAt(data: Data, row: number, maxBytes = Infinity, maxItems = Infinity): string[] {
+    const lists = data.valueOffsets as Int32Array;
+    const child = data.children[0]!;
+    const offsets = child.valueOffsets as Int32Array;
+    const bytes = child.values as Uint8Array;
+    const i = data.offset + row;
+    const out: string[] = [];
+    let left = maxBytes;
+    let cut = false;
+    for (let e = lists[i]!; e < lists[i + 1]!; e++) {
+      if (out.length >= maxItems) {
+        cut = true;
+        break;
+      }
+      const start = offsets[child.offset + e]!;
+      let end = offsets[child.offset + e + 1]!;
+      if (end - start > left) {
+        cut = true;
+        end = cutEnd(bytes, start, left);
+      }
+      left -= end - start;
+      out.push(utf8.decode(bytes.subarray(start, end)));
+      if (cut) break;
+    }
+    if (cut) this.truncated++;
+    return out;
+  }
+}
+
+/** start + max, moved back so it does not split a UTF-8 character. */
+function cutEnd(bytes: Uint8Array, start: number, max: number): number {
+  let end = start + max;
+  while (end > start && (bytes[end]! & 0xc0) === 0x80) end--;
+  return end;
+}
+
+const utf8 = new TextDecoder('utf-8');
+
 function unpackBits(bits: Uint8Array, offset: number, length: number): Uint8Array {
   const out = new Uint8Array(length);
   for (let i = 0; i < length; i++) out[i] = (bits[(offset + i) >> 3]! >> ((offset + i) & 7)) & 1;
   return out;
 }
 
-function appendBatch(app: DuckDBAppender, kind: Kind, batch: RecordBatch, captureId: number, strings: GlobalStrings, remap: Map<string, Int32Array>): void {
+function appendBatch(app: DuckDBAppender, kind: Kind, batch: RecordBatch, captureId: number, strings: GlobalStrings, remap: Map<string, Int32Array>, cut: StringCaps): void {
   const cols = kindColumns(kind);
   const types = [USMALLINT, ...cols.map((c) => DUCK_TYPES[c.type])];
   const sources = cols.map((c) => {
     const vector = batch.getChild(c.name)!;
     const data = vector.data[0]!;
-    if (c.type === 'dict') return { c, data, vector, bytes: remapDictionary(c.name, data, strings, remap) as ArrayBufferView };
+    if (c.type === 'dict') return { c, data, vector, bytes: remapDictionary(c, data, strings, remap, cut) as ArrayBufferView };
     if (c.type === 'bool') return { c, data, vector, bytes: unpackBits(data.values as Uint8Array, data.offset, data.length) as ArrayBufferView };
     if (WIDTH[c.type]) return { c, data, vector, bytes: data.values as ArrayBufferView };
     return { c, data, vector, bytes: null };
@@ -219,7 +290,7 @@ function appendBatch(app: DuckDBAppender, kind: Kind, batch: RecordBatch, captur
         copyInto(vectors[col]!, bytes, r0, n, width);
         if (data.nullCount > 0) copyValidity(vectors[col]!, data, r0, n);
       } else {
-        chunk.setColumnValues(col, sliceValues(c.type, vector, r0, n));
+        chunk.setColumnValues(col, sliceValues(c, data, vector, r0, n, cut));
       }
     });
     duckdb.data_chunk_set_size(chunk.chunk, n);
@@ -246,15 +317,15 @@ function copyValidity(vector: duckdb.Vector, data: Data, row0: number, n: number
   }
 }
 
-function sliceValues(type: ColumnType, vector: Vector, row0: number, n: number): DuckDBValue[] {
+function sliceValues(c: Column, data: Data, vector: Vector, row0: number, n: number, cut: StringCaps): DuckDBValue[] {
   const out: DuckDBValue[] = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = vector.isValid(row0 + i) ? toDuck(type, vector.get(row0 + i)) : null;
+  for (let i = 0; i < n; i++) {
+    const row = row0 + i;
+    if (!vector.isValid(row)) out[i] = null;
+    else if (c.type === 'addr') out[i] = formatAddress(vector.get(row) as Uint8Array);
+    else if (c.type === 'utf8_list') out[i] = listValue(cut.listAt(data, row, c.maxBytes, c.maxItems));
+    else if (c.type === 'utf8') out[i] = cut.utf8At(data, row, c.maxBytes);
+    else out[i] = String(vector.get(row));
+  }
   return out;
-}
-
-function toDuck(type: ColumnType, v: unknown): DuckDBValue {
-  if (v == null) return null;
-  if (type === 'addr') return formatAddress(v as Uint8Array);
-  if (type === 'utf8_list') return listValue([...(v as Iterable<string>)].map(String));
-  return String(v);
 }

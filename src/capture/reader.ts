@@ -3,17 +3,25 @@
  * every complete batch of a file that was cut short (recorder killed, disk full).
  *
  * We read the stream that follows the file's 8-byte magic, message by message, rather than the
- * footer: it is the same data for a complete file, and the only data a cut file still has.
+ * footer: it is the same data for a complete file, and the only data a cut file still has. The
+ * stream is read from the file descriptor in bounded chunks (never the whole file), so memory does
+ * not grow with the file's size, and only regular files are opened (a FIFO would block, a device
+ * like /dev/zero never ends).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, constants as fsc, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { RecordBatchFileReader, RecordBatchStreamReader, type RecordBatch, type RecordBatchReader, type Schema } from 'apache-arrow';
 import { arrowType } from './arrow-types.js';
 import { COLUMNS, FORMAT_MAJOR, META, type HostInfo, type Kind, type SyscallTable, KINDS } from './schema.js';
-import { useZstd } from './zstd.js';
+import { UnsupportedCompression, useZstd } from './zstd.js';
+import { attachBudget, BudgetError, FileBudget } from './budget.js';
 import './harden.js';
 import { CliError, EXIT, errorMessage } from '../util/errors.js';
 
 const MAGIC = Buffer.from('ARROW1');
+/** Bytes per read of the message stream (a multiple of 8: message bodies stay 8-byte aligned). */
+const CHUNK_BYTES = 4 * 1024 * 1024;
+/** Files without a schema message after the magic are read whole, so only up to this size. */
+const WHOLE_FILE_MAX = 256 * 1024 * 1024;
 
 export interface CaptureMeta {
   path: string;
@@ -41,57 +49,87 @@ export class CaptureReader {
     private readonly reader: RecordBatchReader,
     readonly fileBytes: number,
     private readonly complete: boolean,
+    private fd: number | null,
   ) {}
 
   static async open(path: string): Promise<CaptureReader> {
     await useZstd();
-    const bytes = readCaptureBytes(path);
-    if (bytes.byteLength === 0) throw new CliError(`${path}: empty file, not a capture`, EXIT.input);
-    if (bytes.byteLength < 8 || !bytes.subarray(0, 6).equals(MAGIC)) throw new CliError(`${path}: not an Arrow file (no ARROW1 magic); is this a contxray capture?`, EXIT.input);
-    const complete = bytes.byteLength >= 14 && bytes.subarray(bytes.byteLength - 6).equals(MAGIC);
-    let reader: RecordBatchReader;
+    const fd = openCaptureFile(path);
     try {
-      reader = RecordBatchStreamReader.from(bytes.subarray(8)) as RecordBatchReader;
-      reader.open();
-    } catch (err) {
-      // Writers that put no schema message after the magic (apache-arrow's own) still have a footer.
-      if (!complete) throw new CliError(`${path}: unreadable capture header (${errorMessage(err)})`, EXIT.input);
+      const size = fstatSync(fd).size;
+      if (size === 0) throw new CliError(`${path}: empty file, not a capture`, EXIT.input);
+      const head = readAt(fd, 0, 8);
+      if (size < 8 || !head.subarray(0, 6).equals(MAGIC)) throw new CliError(`${path}: not an Arrow file (no ARROW1 magic); is this a contxray capture?`, EXIT.input);
+      const complete = size >= 14 && readAt(fd, size - 6, 6).equals(MAGIC);
+      const budget = new FileBudget(size);
+      let reader: RecordBatchReader;
       try {
-        reader = RecordBatchFileReader.from(bytes) as RecordBatchReader;
+        reader = RecordBatchStreamReader.from(fileChunks(fd, 8, size)) as RecordBatchReader;
+        attachBudget((reader as unknown as { _impl: object })._impl, budget);
         reader.open();
-      } catch {
-        throw new CliError(`${path}: unreadable Arrow file (${errorMessage(err)})`, EXIT.input);
+      } catch (err) {
+        // Writers that put no schema message after the magic (apache-arrow's own) still have a footer.
+        if (!complete) throw new CliError(`${path}: unreadable capture header (${errorMessage(err)})`, EXIT.input);
+        if (size > WHOLE_FILE_MAX)
+          throw new CliError(`${path}: no schema message after the magic, and too big (${size} bytes) to read whole; rewrite it with a streaming Arrow writer`, EXIT.input);
+        try {
+          reader = RecordBatchFileReader.from(readAt(fd, 0, size)) as RecordBatchReader;
+          attachBudget((reader as unknown as { _impl: object })._impl, budget);
+          reader.open();
+        } catch {
+          throw new CliError(`${path}: unreadable Arrow file (${errorMessage(err)})`, EXIT.input);
+        }
       }
+      if (!reader.schema) throw new CliError(`${path}: no schema in file (cut before the first message?)`, EXIT.input);
+      const meta = checkSchema(path, reader.schema);
+      return new CaptureReader(meta, reader.schema, reader, size, complete, fd);
+    } catch (err) {
+      closeSync(fd);
+      throw err;
     }
-    if (!reader.schema) throw new CliError(`${path}: no schema in file (cut before the first message?)`, EXIT.input);
-    const meta = checkSchema(path, reader.schema);
-    return new CaptureReader(meta, reader.schema, reader, bytes.byteLength, complete);
   }
 
-  /** Yields complete, validated batches with their kind; stops cleanly at the first damage. */
+  /** Closes the file; batches() does this when it ends. Idempotent. */
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+
+  /**
+   * Yields complete, validated batches with their kind; stops cleanly at the first damage.
+   * Throws (exit 3) when nothing at all could be recovered, or when the file is refused outright
+   * (a compression we do not read, a batch decoding to more than it can need).
+   */
   *batches(): Generator<{ kind: Kind; batch: RecordBatch }> {
-    for (;;) {
-      let next: IteratorResult<RecordBatch>;
-      try {
-        next = this.reader.next() as IteratorResult<RecordBatch>;
-      } catch (err) {
-        this.problem = { message: `data ends or is damaged after batch ${this.batchesRead} (${errorMessage(err)})` };
-        return;
+    try {
+      for (;;) {
+        let next: IteratorResult<RecordBatch>;
+        try {
+          next = this.reader.next() as IteratorResult<RecordBatch>;
+        } catch (err) {
+          if (err instanceof UnsupportedCompression) throw new CliError(`${this.meta.path}: ${err.message}`, EXIT.input);
+          if (err instanceof BudgetError) throw new CliError(`${this.meta.path}: refused after batch ${this.batchesRead}: ${err.message}`, EXIT.input);
+          this.problem = { message: `data ends or is damaged after batch ${this.batchesRead} (${errorMessage(err)})` };
+          break;
+        }
+        if (next.done) break;
+        const batch = next.value;
+        let kind: Kind;
+        try {
+          kind = validateBatch(batch);
+        } catch (err) {
+          this.problem = { message: `batch ${this.batchesRead + 1} is malformed (${errorMessage(err)})` };
+          break;
+        }
+        this.batchesRead++;
+        this.rowsRead += batch.numRows;
+        yield { kind, batch };
       }
-      if (next.done) break;
-      const batch = next.value;
-      let kind: Kind;
-      try {
-        kind = validateBatch(batch);
-      } catch (err) {
-        this.problem = { message: `batch ${this.batchesRead + 1} is malformed (${errorMessage(err)})` };
-        return;
-      }
-      this.batchesRead++;
-      this.rowsRead += batch.numRows;
-      yield { kind, batch };
+      if (!this.complete && !this.problem) this.problem = { message: 'file has no footer (recording was cut short)' };
+      if (this.problem && this.batchesRead === 0) throw new CliError(`${this.meta.path}: ${this.problem.message}; no complete batch to recover`, EXIT.input);
+    } finally {
+      this.close();
     }
-    if (!this.complete && !this.problem) this.problem = { message: 'file has no footer (recording was cut short)' };
   }
 
   /** One-line warning for a recovered file, or null when the file was read whole. */
@@ -101,18 +139,60 @@ export class CaptureReader {
   }
 }
 
-function readCaptureBytes(path: string): Buffer {
+/** Opens a regular file for reading; anything else (FIFO, device, socket, directory) is refused by name. */
+function openCaptureFile(path: string): number {
+  let fd: number | null = null;
   try {
     const st = statSync(path);
     if (st.isDirectory()) throw new CliError(`${path} is a directory, not a capture file`, EXIT.input);
-    return readFileSync(path);
+    if (!st.isFile()) throw new CliError(`${path}: not a regular file (a FIFO, device or socket); captures are read from files only`, EXIT.input);
+    // O_NONBLOCK: should the path be swapped for a FIFO after the stat, open does not block on it.
+    fd = openSync(path, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY);
+    if (!fstatSync(fd).isFile()) throw new CliError(`${path}: not a regular file; captures are read from files only`, EXIT.input);
+    return fd;
   } catch (err) {
+    if (fd !== null) closeSync(fd);
     if (err instanceof CliError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new CliError(`${path}: no such file`, EXIT.input);
     if (code === 'EACCES') throw new CliError(`${path}: permission denied (captures are mode 0600; try sudo or chown)`, EXIT.input);
     throw new CliError(`${path}: cannot read (${errorMessage(err)})`, EXIT.input);
   }
+}
+
+/** Exactly `length` bytes at `position` (fewer only at the end of the file). */
+function readAt(fd: number, position: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafeSlow(length);
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, buf, got, length - got, position + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return buf.subarray(0, got);
+}
+
+/**
+ * The bytes from `start` to `end` as an iterator apache-arrow's stream reader pulls from; it passes
+ * how many bytes it still needs, so a message body is read in one piece. Never past `end`: a body
+ * length a damaged file declares cannot make us allocate more than the file holds.
+ */
+function fileChunks(fd: number, start: number, end: number): IterableIterator<Uint8Array> {
+  let pos = start;
+  const it: IterableIterator<Uint8Array> = {
+    next(want?: number): IteratorResult<Uint8Array> {
+      if (pos >= end) return { done: true, value: undefined };
+      const wanted = Number.isFinite(want) && want! > CHUNK_BYTES ? Math.ceil(want! / 8) * 8 : CHUNK_BYTES;
+      const chunk = readAt(fd, pos, Math.min(end - pos, wanted));
+      if (chunk.byteLength === 0) return { done: true, value: undefined };
+      pos += chunk.byteLength;
+      return { done: false, value: chunk };
+    },
+    [Symbol.iterator]() {
+      return it;
+    },
+  };
+  return it;
 }
 
 function parseJson<T>(path: string, schema: Schema, key: string): T {
@@ -155,14 +235,19 @@ function checkSchema(path: string, schema: Schema): CaptureMeta {
 
 const KIND_SET = new Set<string>(KINDS);
 
-/** A batch must be one known kind, with every buffer as long as its row count needs. */
+/** A batch must be one known kind in every row, with every buffer as long as its row count needs. */
 function validateBatch(batch: RecordBatch): Kind {
   const kinds = batch.getChild('kind');
   if (!kinds || batch.numRows === 0) throw new Error('empty batch');
+  for (const data of batch.data.children) checkBuffers(data as never, batch.numRows);
   const first = kinds.get(0) as string | null;
   if (first === null || !KIND_SET.has(first)) throw new Error(`unknown event kind ${JSON.stringify(first)}`);
-  if (kinds.get(batch.numRows - 1) !== first) throw new Error('mixed kinds in one batch');
-  for (const data of batch.data.children) checkBuffers(data as never, batch.numRows);
+  const data = kinds.data[0]!;
+  if (kinds.data.length !== 1 || data.nullCount !== 0) throw new Error('events without a kind');
+  // Indices equal to the first row's are the same kind; others must name the same string.
+  const idx = data.values as Int32Array;
+  const first0 = idx[0]!;
+  for (let i = 1; i < batch.numRows; i++) if (idx[i] !== first0 && kinds.get(i) !== first) throw new Error('mixed kinds in one batch');
   return first as Kind;
 }
 

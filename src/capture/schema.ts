@@ -60,19 +60,28 @@ export interface Column {
   /** Kinds that fill this column; '*' = every kind. Others leave it null. */
   kinds: readonly Kind[] | '*';
   doc: string;
+  /**
+   * String columns: the most UTF-8 bytes of one value (for lists: of one row's elements together)
+   * the loader keeps; longer values are cut there and counted (docs/capture-format.md, "Limits").
+   * Mostly 3 × the recorder's own limit, since each invalid byte it repairs becomes 3-byte U+FFFD.
+   */
+  maxBytes?: number;
+  /** List columns: the most elements of one row the loader keeps (the rest are cut and counted). */
+  maxItems?: number;
 }
 
 const ALL = '*' as const;
+const KiB = 1024;
 const PROC: readonly Kind[] = ['syscall', 'exec', 'fork', 'exit', 'open', 'connect', 'accept', 'close'];
 const NET: readonly Kind[] = ['connect', 'accept', 'close'];
 
 export const COLUMNS: readonly Column[] = [
-  { name: 'kind', type: 'dict', kinds: ALL, doc: 'event kind, one of KINDS' },
+  { name: 'kind', type: 'dict', kinds: ALL, maxBytes: 64, doc: 'event kind, one of KINDS' },
   { name: 'ts', type: 'timestamp', kinds: ALL, doc: 'event time; for syscall aggregates the window start' },
   { name: 'cgroup_id', type: 'u64', kinds: [...PROC, 'container'], doc: 'cgroup v2 id (inode of the cgroup directory)' },
   { name: 'pid', type: 'u32', kinds: PROC, doc: 'process id (tgid) in the host pid namespace' },
   { name: 'tid', type: 'u32', kinds: PROC, doc: 'thread id in the host pid namespace' },
-  { name: 'comm', type: 'dict', kinds: PROC, doc: 'task comm (16 bytes max, from the kernel)' },
+  { name: 'comm', type: 'dict', kinds: PROC, maxBytes: 48, doc: 'task comm (16 bytes max, from the kernel)' },
   // syscall aggregates
   { name: 'syscall_nr', type: 'i32', kinds: ['syscall', 'open'], doc: 'syscall number of the recorded arch (or compat arch)' },
   { name: 'compat', type: 'bool', kinds: ['syscall'], doc: 'true for a compat (ia32 on x86_64, aarch32 on arm64) syscall' },
@@ -84,13 +93,13 @@ export const COLUMNS: readonly Column[] = [
   // processes
   { name: 'ppid', type: 'u32', kinds: ['exec', 'fork'], doc: 'parent process id' },
   { name: 'uid', type: 'u32', kinds: ['exec', 'open', 'connect', 'accept'], doc: 'real uid' },
-  { name: 'filename', type: 'dict', kinds: ['exec'], doc: 'the executed file as passed to exec' },
-  { name: 'argv', type: 'utf8_list', kinds: ['exec'], doc: 'full argument vector (see truncated)' },
+  { name: 'filename', type: 'dict', kinds: ['exec'], maxBytes: 2 * KiB, doc: 'the executed file as passed to exec' },
+  { name: 'argv', type: 'utf8_list', kinds: ['exec'], maxBytes: 48 * KiB, maxItems: 16384, doc: 'full argument vector (see truncated)' },
   { name: 'exit_code', type: 'i32', kinds: ['exit'], doc: 'raw wait status: exit code << 8 | signal' },
   // files
-  { name: 'path', type: 'dict', kinds: ['open'], doc: 'path as the process saw it, absolute when resolvable' },
+  { name: 'path', type: 'dict', kinds: ['open'], maxBytes: 12 * KiB, doc: 'path as the process saw it, absolute when resolvable' },
   { name: 'open_flags', type: 'u32', kinds: ['open'], doc: 'O_* flags' },
-  { name: 'fs_type', type: 'dict', kinds: ['open'], doc: 'filesystem type of the opened file (s_type->name)' },
+  { name: 'fs_type', type: 'dict', kinds: ['open'], maxBytes: 256, doc: 'filesystem type of the opened file (s_type->name)' },
   { name: 'fs_magic', type: 'u64', kinds: ['open'], doc: 'superblock magic of the opened file' },
   { name: 'ret', type: 'i64', kinds: ['open', 'connect', 'accept'], doc: 'result: fd or 0, or -errno' },
   { name: 'truncated', type: 'bool', kinds: ['exec', 'open'], doc: 'argv or path was cut at the recorder limit' },
@@ -106,18 +115,18 @@ export const COLUMNS: readonly Column[] = [
   { name: 'bytes_sent', type: 'u64', kinds: ['close'], doc: 'bytes acked by the peer' },
   { name: 'bytes_received', type: 'u64', kinds: ['close'], doc: 'bytes received' },
   // containers
-  { name: 'container_id', type: 'dict', kinds: ['container'], doc: 'full container id' },
-  { name: 'container_name', type: 'dict', kinds: ['container'], doc: 'name given by the runtime' },
-  { name: 'image', type: 'dict', kinds: ['container'], doc: 'image name' },
-  { name: 'runtime', type: 'dict', kinds: ['container'], doc: 'docker, containerd, cri-o, podman, kubernetes, …' },
-  { name: 'cgroup_path', type: 'dict', kinds: ['container'], doc: 'cgroup v2 path' },
-  { name: 'ips', type: 'utf8_list', kinds: ['container'], doc: 'container IP addresses' },
-  { name: 'labels', type: 'utf8', kinds: ['container'], doc: 'labels as a JSON object' },
+  { name: 'container_id', type: 'dict', kinds: ['container'], maxBytes: 256, doc: 'full container id' },
+  { name: 'container_name', type: 'dict', kinds: ['container'], maxBytes: 4 * KiB, doc: 'name given by the runtime' },
+  { name: 'image', type: 'dict', kinds: ['container'], maxBytes: 4 * KiB, doc: 'image name' },
+  { name: 'runtime', type: 'dict', kinds: ['container'], maxBytes: 256, doc: 'docker, containerd, cri-o, podman, kubernetes, …' },
+  { name: 'cgroup_path', type: 'dict', kinds: ['container'], maxBytes: 12 * KiB, doc: 'cgroup v2 path' },
+  { name: 'ips', type: 'utf8_list', kinds: ['container'], maxBytes: 4 * KiB, maxItems: 256, doc: 'container IP addresses' },
+  { name: 'labels', type: 'utf8', kinds: ['container'], maxBytes: 64 * KiB, doc: 'labels as a JSON object' },
   { name: 'started_at', type: 'timestamp', kinds: ['container'], doc: 'when the runtime started the container' },
   { name: 'first_seen', type: 'timestamp', kinds: ['container'], doc: 'first event seen from it in this capture' },
   { name: 'last_seen', type: 'timestamp', kinds: ['container'], doc: 'last event seen from it so far' },
   // counters
-  { name: 'stat_name', type: 'dict', kinds: ['stats'], doc: 'counter name, e.g. events.exec, drops.ringbuf' },
+  { name: 'stat_name', type: 'dict', kinds: ['stats'], maxBytes: 256, doc: 'counter name, e.g. events.exec, drops.ringbuf' },
   { name: 'stat_value', type: 'u64', kinds: ['stats'], doc: 'cumulative value at ts' },
 ];
 

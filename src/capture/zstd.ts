@@ -17,6 +17,13 @@ export interface ZstdCodec {
 
 let codec: ZstdCodec | null = null;
 
+/** A body compression other than ZSTD: the file is fine, contxray just does not read it. */
+export class UnsupportedCompression extends Error {
+  constructor(readonly codecName: string) {
+    super(`unsupported compression ${codecName} (contxray reads ZSTD-compressed or uncompressed Arrow files)`);
+  }
+}
+
 async function loadCodec(): Promise<ZstdCodec> {
   const require = createRequire(import.meta.url);
   try {
@@ -63,33 +70,82 @@ function zerosView(length: number): Uint8Array {
   return sharedZeros.subarray(0, length);
 }
 
+/**
+ * Where a ZSTD buffer's decoded bytes are charged. The reader installs one per batch (see
+ * budget.ts) so the size every frame declares is checked against what the batch can need BEFORE
+ * anything is allocated; outside a read (tests, tools) only the per-buffer bound applies.
+ */
+export interface DecodeBudget {
+  /** Throws when `bytes` more decoded bytes are not allowed; otherwise records them. */
+  charge(bytes: number): void;
+}
+let budget: DecodeBudget | null = null;
+
+/** Runs `fn` with decoded bytes charged to `b` (synchronous: apache-arrow decodes synchronously). */
+export function withDecodeBudget<T>(b: DecodeBudget, fn: () => T): T {
+  const outer = budget;
+  budget = b;
+  try {
+    return fn();
+  } finally {
+    budget = outer;
+  }
+}
+
 /** No single buffer of a capture is this big; a frame claiming more is damage or a zip bomb. */
 export const MAX_BUFFER_BYTES = 512 * 1024 * 1024;
 
-/** The content size a ZSTD frame header declares, or null when it declares none. */
-export function frameContentSize(data: Uint8Array): number | null {
+/**
+ * The content size a buffer's one ZSTD frame declares. Refuses buffers that are not exactly one
+ * frame (our writer writes one per buffer): the decoders size their output from the declared sizes
+ * of all frames, so every frame must be accounted for, and a frame that declares no size would be
+ * decoded into a growing buffer.
+ */
+export function frameContentSize(data: Uint8Array): number {
   if (data.byteLength < 6 || data[0] !== 0x28 || data[1] !== 0xb5 || data[2] !== 0x2f || data[3] !== 0xfd) throw new Error('not a ZSTD frame');
   const fhd = data[4]!;
   const fcsFlag = fhd >> 6;
   const singleSegment = (fhd >> 5) & 1;
+  const checksum = (fhd >> 2) & 1;
   const dictIdFlag = fhd & 3;
-  let at = 5 + (singleSegment ? 0 : 1) + [0, 1, 2, 4][dictIdFlag]!;
+  const at = 5 + (singleSegment ? 0 : 1) + [0, 1, 2, 4][dictIdFlag]!;
   const size = [singleSegment ? 1 : 0, 2, 4, 8][fcsFlag]!;
-  if (size === 0) return null;
+  if (size === 0) throw new Error('ZSTD frame declares no content size');
   if (data.byteLength < at + size) throw new Error('short ZSTD frame header');
   let value = 0;
   for (let i = size - 1; i >= 0; i--) value = value * 256 + data[at + i]!;
-  return size === 2 ? value + 256 : value;
+  if (size === 2) value += 256;
+  // Walk the blocks to where the frame ends: 3-byte headers (last flag, type, size).
+  let pos = at + size;
+  for (;;) {
+    if (pos + 3 > data.byteLength) throw new Error('ZSTD frame cut short');
+    const h = data[pos]! | (data[pos + 1]! << 8) | (data[pos + 2]! << 16);
+    const type = (h >> 1) & 3;
+    if (type === 3) throw new Error('reserved ZSTD block type');
+    pos += 3 + (type === 1 ? 1 : h >>> 3);
+    if (h & 1) break;
+  }
+  pos += checksum ? 4 : 0;
+  if (pos !== data.byteLength) throw new Error(pos > data.byteLength ? 'ZSTD frame cut short' : 'data after the ZSTD frame');
+  return value;
+}
+
+function decodeCharged(c: ZstdCodec, data: Uint8Array, declared: number): Uint8Array {
+  budget?.charge(declared);
+  const out = aligned(c.decompress(data));
+  if (out.byteLength !== declared) throw new Error('ZSTD frame decoded to a size other than it declared');
+  return out;
 }
 
 function decodeWithZeroCache(c: ZstdCodec, data: Uint8Array): Uint8Array {
   const declared = frameContentSize(data);
-  if (declared === null || declared > MAX_BUFFER_BYTES) throw new Error(`implausible compressed buffer (declares ${declared ?? 'no'} size)`);
-  if (data.byteLength > ZERO_KEY_MAX) return aligned(c.decompress(data));
+  if (declared > MAX_BUFFER_BYTES) throw new Error(`implausible compressed buffer (declares ${declared} bytes)`);
+  if (data.byteLength > ZERO_KEY_MAX) return decodeCharged(c, data, declared);
   const key = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1');
   const known = zeroFrames.get(key);
+  // A shared zero view costs neither memory nor decoding time: not charged.
   if (known !== undefined) return zerosView(known);
-  const out = aligned(c.decompress(data));
+  const out = decodeCharged(c, data, declared);
   if (out.byteLength >= 1024 && out.every((b) => b === 0)) zeroFrames.set(key, out.byteLength);
   return out;
 }
