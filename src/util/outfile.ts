@@ -60,6 +60,13 @@ export function refuseExisting(path: string, force: boolean): void {
   if (what) throw existsError(path, what);
 }
 
+/** Fails fast (before the work) when writeOutputFile would refuse `target`. */
+export function checkOutput(target: string | undefined, force: boolean): void {
+  if (target === undefined || force) return;
+  const st = lstatOrNull(target);
+  if (st && !(st.isCharacterDevice() || st.isFIFO())) throw existsError(target);
+}
+
 /** A new private (0600) file next to `target`, for writing and then `placeFile`. */
 export function openSiblingTemp(target: string): { fd: number; path: string } {
   for (let attempt = 0; ; attempt++) {
@@ -107,6 +114,7 @@ export function placeFile(tmp: string, target: string, force: boolean): void {
 
 /** Writes a whole output file safely: refuse (or atomically replace with force), 0600, no symlink following. */
 export function writeOutputFile(target: string, data: string | Uint8Array, opts: { force?: boolean } = {}): void {
+  if (writeToDevice(target, data)) return;
   refuseExisting(target, Boolean(opts.force));
   const tmp = openSiblingTemp(target);
   try {
@@ -120,6 +128,30 @@ export function writeOutputFile(target: string, data: string | Uint8Array, opts:
   }
   closeSync(tmp.fd);
   placeFile(tmp.path, target, Boolean(opts.force));
+}
+
+/**
+ * `-o /dev/null` or a named pipe: written into, as the user means (never renamed over, even
+ * with --force). Only a device or FIFO that is itself at the name: a symlink to one is refused.
+ */
+function writeToDevice(target: string, data: string | Uint8Array): boolean {
+  const st = lstatOrNull(target);
+  if (!st || !(st.isCharacterDevice() || st.isFIFO())) return false;
+  let fd: number;
+  try {
+    fd = openSync(target, fsc.O_WRONLY | fsc.O_NOFOLLOW);
+  } catch (err) {
+    throw new CliError(`cannot write ${target}: ${errorMessage(err)}`, EXIT.input);
+  }
+  try {
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    for (let off = 0; off < buf.byteLength; ) off += writeSync(fd, buf, off);
+  } catch (err) {
+    throw new CliError(`cannot write ${target}: ${errorMessage(err)}`, EXIT.input);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
 }
 
 /** Sets 0600 on files and 0700 on directories under (and including) `dir`; never follows symlinks. */
