@@ -3,16 +3,16 @@
  * the views from queries/views.sql, and run SQL with bound parameters.
  * See docs/analysis-api.md for the views.
  */
-import { existsSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { chmodSync, lstatSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { DuckDBInstance, VARCHAR, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { loadCaptures, tableDdl, type LoadResult, type Progress } from './load.js';
 import { expandCapturePaths } from './paths.js';
 import { readQuery, type NamedQuery } from './queries.js';
 import { toPlain } from './values.js';
 import { CliError, EXIT, errorMessage } from '../util/errors.js';
+import { PRIVATE_FILE, describeExisting, placeFile, privateTempDir, removeTempDir } from '../util/outfile.js';
+import { FORMAT_VERSION } from '../capture/schema.js';
 
 export interface OpenOptions {
   /** Keep the loaded database in this file; reopened without reloading when it exists. */
@@ -33,38 +33,94 @@ export class Analysis {
 
   static async open(patterns: string[], opts: OpenOptions = {}): Promise<Analysis> {
     const paths = patterns.length > 0 ? expandCapturePaths(patterns) : [];
-    const reuse = opts.db !== undefined && existsSync(opts.db) && statSync(opts.db).size > 0;
+    const reuse = opts.db !== undefined && describeExisting(opts.db) !== null;
     if (paths.length === 0 && !reuse) throw new CliError('give at least one capture file (or --db with a loaded database)', EXIT.usage);
     if (paths.length > 65535) throw new CliError('too many captures at once (max 65535)', EXIT.usage);
-    // Without --db we still load into a database file, a temporary one: DuckDB compresses it and
-    // can evict blocks, so 10M events peak near 0.5 GB instead of 1.3 GB in memory, for ~15 % load time.
-    const scratch = opts.db === undefined ? scratchDatabase() : null;
-    const instance = await DuckDBInstance.create(opts.db ?? scratch ?? ':memory:', {
-      autoinstall_known_extensions: 'false',
-      autoload_known_extensions: 'true',
-    });
-    const connection = await instance.connect();
-    if (scratch) onClose.set(connection, () => removeDatabase(scratch));
-    let load: LoadResult | null = null;
+    if (reuse) {
+      const reused = await Analysis.openExisting(opts.db!);
+      if (paths.length > 0) opts.onWarning?.(`using the database already loaded in ${opts.db}; ignoring the capture arguments (delete it to reload)`);
+      return reused;
+    }
+    // The database is built in a private mkdtemp dir (0700): next to --db, then moved into place
+    // once loaded (a planted file or symlink at --db is never written through), or, without --db,
+    // in the temp dir and removed afterwards. Without --db we still load into a file: DuckDB
+    // compresses it and can evict blocks, so 10M events peak near 0.5 GB instead of 1.3 GB in
+    // memory, for ~15 % load time.
+    const dir = opts.db !== undefined ? buildDirFor(opts.db) : scratchDir();
+    const file = dir ? join(dir, 'analysis.duckdb') : ':memory:';
+    const { instance, connection } = await openDuckDB(file);
+    let load: LoadResult;
     try {
-      if (!reuse) {
-        await connection.run(tableDdl());
-        load = await loadCaptures(connection, paths, opts.progress);
-        for (const w of load.warnings) opts.onWarning?.(w);
-      } else if (paths.length > 0) {
-        opts.onWarning?.(`using the database already loaded in ${opts.db}; ignoring the capture arguments (delete it to reload)`);
-      }
+      await connection.run(tableDdl());
+      load = await loadCaptures(connection, paths, opts.progress);
+      for (const w of load.warnings) opts.onWarning?.(w);
+      await connection.run(`CREATE TABLE ${MARKER} AS SELECT $version AS version, now() AS created_at`, { version: DB_VERSION });
+      if (opts.db === undefined) await connection.run(readQuery('views').sql);
+    } catch (err) {
+      connection.closeSync();
+      instance.closeSync();
+      if (dir) removeTempDir(dir);
+      if (err instanceof CliError) throw err;
+      throw new CliError(`loading failed: ${errorMessage(err)}`, EXIT.input);
+    }
+    if (opts.db === undefined) {
+      if (dir) onClose.set(connection, () => removeTempDir(dir));
+      return new Analysis(instance, connection, load);
+    }
+    // Checkpointed and closed, so the whole database is in one file (no .wal) when it moves.
+    await connection.run('CHECKPOINT');
+    connection.closeSync();
+    instance.closeSync();
+    try {
+      chmodSync(file, PRIVATE_FILE);
+      placeFile(file, opts.db, false);
+    } finally {
+      removeTempDir(dir!);
+    }
+    const reopened = await Analysis.openExisting(opts.db);
+    return new Analysis(reopened.instance, reopened.connection, load);
+  }
+
+  /**
+   * Reuses a --db database, only when contxray created it: a regular file (not a symlink) owned
+   * by us, with our marker table at our version. Anything else would make us run that
+   * database's own views and macros (or replay a planted .wal), so it is refused.
+   */
+  private static async openExisting(db: string): Promise<Analysis> {
+    const refuse = (why: string) =>
+      new CliError(`--db ${db}: ${why}; contxray only reuses databases it created (delete it or give another --db)`, EXIT.input);
+    for (const path of [db, `${db}.wal`]) {
+      const what = describeExisting(path);
+      if (what === null) continue;
+      const st = lstatSync(path);
+      if (!st.isFile()) throw refuse(`${path === db ? 'it' : path} is ${what}`);
+      if (st.uid !== process.geteuid?.()) throw refuse(`${path === db ? 'it' : path} is ${what}`);
+      if (path === db && st.size === 0) throw refuse('it is an empty file');
+    }
+    let opened: { instance: DuckDBInstance; connection: DuckDBConnection };
+    try {
+      opened = await openDuckDB(db);
+    } catch (err) {
+      throw refuse(`not a DuckDB database (${errorMessage(err)})`);
+    }
+    const { instance, connection } = opened;
+    try {
+      const marker = await connection.runAndReadAll(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $name",
+        { name: MARKER },
+      );
+      if (Number(marker.getRows()[0]![0]) !== 1) throw refuse(`no ${MARKER} marker table`);
+      const version = (await connection.runAndReadAll(`SELECT max(version) FROM main.${MARKER}`)).getRows()[0]![0];
+      if (version !== DB_VERSION) throw refuse(`made by another contxray (database version ${String(version)}, this one is ${DB_VERSION})`);
       await connection.run(readQuery('views').sql);
     } catch (err) {
       connection.closeSync();
       instance.closeSync();
-      onClose.get(connection)?.();
       if (err instanceof CliError) throw err;
-      throw new CliError(`loading failed: ${errorMessage(err)}`, EXIT.input);
+      throw new CliError(`--db ${db}: ${errorMessage(err)}`, EXIT.input);
     }
-    return new Analysis(instance, connection, load);
+    return new Analysis(instance, connection, null);
   }
-
   /** Runs SQL with bound parameters; rows as plain JS objects (bigint for 64-bit, ns bigint for timestamps). */
   async all(sql: string, params?: Params): Promise<Record<string, unknown>[]> {
     const reader = await this.run(sql, params);
@@ -111,26 +167,31 @@ export class Analysis {
 }
 
 const onClose = new WeakMap<DuckDBConnection, () => void>();
-const scratchFiles = new Set<string>();
-process.on('exit', () => scratchFiles.forEach(removeDatabase));
 
-/** A fresh database path under the temp dir, or null when the temp dir is not writable. */
-function scratchDatabase(): string | null {
-  const dir = process.env.CONTXRAY_TMPDIR ?? tmpdir();
+/** The table that marks a database contxray built, and the version of its layout. */
+const MARKER = 'contxray_database';
+const DB_VERSION = `capture-format-${FORMAT_VERSION}`;
+
+async function openDuckDB(path: string): Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> {
+  const instance = await DuckDBInstance.create(path, { autoinstall_known_extensions: 'false', autoload_known_extensions: 'true' });
+  return { instance, connection: await instance.connect() };
+}
+
+/** A private dir in the temp dir for the scratch database, or null (then in memory) when there is none. */
+function scratchDir(): string | null {
   try {
-    const st = statSync(dir);
-    if (!st.isDirectory()) return null;
+    return privateTempDir('contxray-');
   } catch {
     return null;
   }
-  const path = join(dir, `contxray-${process.pid}-${randomBytes(4).toString('hex')}.duckdb`);
-  scratchFiles.add(path);
-  return path;
 }
 
-function removeDatabase(path: string): void {
-  for (const p of [path, `${path}.wal`, `${path}.tmp`]) rmSync(p, { force: true, recursive: true });
-  scratchFiles.delete(path);
+function buildDirFor(db: string): string {
+  try {
+    return privateTempDir(`.${basename(db)}.contxray-`, dirname(db));
+  } catch (err) {
+    throw new CliError(`cannot create --db ${db}: ${errorMessage(err)}`, EXIT.input);
+  }
 }
 
 /** Every parameter the query declares (null when not given), and none it doesn't name. */

@@ -5,14 +5,15 @@
  * recorder killed at any moment leaves a file whose complete batches can be recovered by reading
  * the stream that follows the 8-byte magic (see reader.ts). See docs/capture-format.md.
  */
-import { closeSync, fsyncSync, openSync, writevSync, constants as fsc } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, rmSync, writevSync } from 'node:fs';
 import { CompressionType, RecordBatch, RecordBatchFileWriter, RecordBatchWriter, Struct, makeData, type Schema } from 'apache-arrow';
 import { captureSchema } from './arrow-types.js';
 import { encodeColumn, nullColumn, type EncodeContext } from './encode.js';
 import { DictionaryEncoder, type ColumnInput } from './columns.js';
 import { COLUMNS, FORMAT_VERSION, META, columnsOf, type HostInfo, type Kind, type SyscallTable } from './schema.js';
 import { useZstd } from './zstd.js';
-import { CliError, EXIT } from '../util/errors.js';
+import { CliError, EXIT, errorMessage } from '../util/errors.js';
+import { EXCL_FLAGS, PRIVATE_FILE, existsError, openSiblingTemp } from '../util/outfile.js';
 
 export interface CaptureMetadata {
   host: HostInfo;
@@ -86,12 +87,21 @@ class FileSink extends RecordBatchFileWriter {
     return { byteLength: offset, bufferRegions: regions as never, buffers: out };
   }
 
-  /** Sends everything queued to the file in one writev. */
+  /**
+   * Sends everything queued to the file, in writevs of up to 1024 messages. A short write (the
+   * disk filling up) is resumed where it stopped, so the error comes from the next write and the
+   * file never has a gap.
+   */
   drainTo(): number {
     let bytes = 0;
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, 1024);
-      bytes += writevSync(this.fd, batch);
+      const batch = this.queue.slice(0, 1024);
+      let n = writevSync(this.fd, batch);
+      bytes += n;
+      let done = 0;
+      while (done < batch.length && n >= batch[done]!.byteLength) n -= batch[done++]!.byteLength;
+      if (n > 0) batch[done] = batch[done]!.subarray(n);
+      this.queue.splice(0, 1024, ...batch.slice(done));
     }
     return bytes;
   }
@@ -114,6 +124,11 @@ export class CaptureWriter {
   invalidUtf8 = 0;
   bytesWritten = 0;
   rowsWritten = 0;
+  /** Rows whose batches are wholly in the file (all writes returned), and when that was last true. */
+  rowsOnDisk = 0;
+  onDiskAt = Date.now();
+  /** The write error (ENOSPC, EIO …) after which nothing more is written; close() then only closes. */
+  failed: NodeJS.ErrnoException | null = null;
 
   private constructor(
     private readonly fd: number,
@@ -135,20 +150,44 @@ export class CaptureWriter {
     this.bytesWritten += this.sink.drainTo();
   }
 
-  /** Creates the file (mode 0600: captures hold secrets from argv); refuses to overwrite unless force. */
+  /**
+   * Creates the file, mode 0600 (captures hold secrets from argv), owned by us, never through a
+   * symlink. Without force: O_EXCL|O_NOFOLLOW at the name, so anything already there (file,
+   * symlink, dangling symlink) is refused. With force: a fresh O_EXCL|O_NOFOLLOW file next to it,
+   * renamed over the name at once (rename replaces a planted symlink or file, it never writes
+   * through it); we keep writing that fd, so a recorder killed at any moment still leaves a
+   * readable capture under the name asked for.
+   */
   static async create(path: string, meta: CaptureMetadata, opts: CreateOptions = {}): Promise<CaptureWriter> {
     const codec = await useZstd();
     compressBuffer = (b) => codec.compress(b, 3);
-    const flags = fsc.O_WRONLY | fsc.O_CREAT | (opts.force ? fsc.O_TRUNC : fsc.O_EXCL);
     let fd: number;
-    try {
-      fd = openSync(path, flags, 0o600);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') throw new CliError(`${path} exists; use --force to overwrite it`, EXIT.usage);
-      throw new CliError(`cannot create ${path}: ${(err as Error).message}`, EXIT.input);
+    if (opts.force) {
+      const tmp = openSiblingTemp(path);
+      fd = tmp.fd;
+      try {
+        renameSync(tmp.path, path);
+      } catch (err) {
+        closeSync(fd);
+        rmSync(tmp.path, { force: true });
+        throw new CliError(`cannot create ${path}: ${errorMessage(err)}`, EXIT.input);
+      }
+    } else {
+      try {
+        fd = openSync(path, EXCL_FLAGS, PRIVATE_FILE);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST' || code === 'ELOOP') throw existsError(path);
+        throw new CliError(`cannot create ${path}: ${errorMessage(err)}`, EXIT.input);
+      }
+      fchmodSync(fd, PRIVATE_FILE);
     }
-    return new CaptureWriter(fd, path, meta);
+    try {
+      return new CaptureWriter(fd, path, meta);
+    } catch (err) {
+      closeSync(fd);
+      throw new CliError(`cannot write ${path}: ${errorMessage(err)}`, EXIT.environment);
+    }
   }
 
   /** Id of a string in a dict column's dictionary (for callers that encode ahead). */
@@ -164,12 +203,24 @@ export class CaptureWriter {
    */
   writeBatch(kind: Kind, length: number, columns: Record<string, ColumnInput>): void {
     if (this.closed) throw new Error('capture writer is closed');
+    if (this.failed) throw this.failed;
     if (length === 0) return;
     for (let start = 0; start < length; start += MAX_BATCH_ROWS) {
       const end = Math.min(length, start + MAX_BATCH_ROWS);
       this.writeSlice(kind, start, end, columns);
     }
-    this.bytesWritten += this.sink.drainTo();
+    this.drain();
+  }
+
+  private drain(): void {
+    try {
+      this.bytesWritten += this.sink.drainTo();
+    } catch (err) {
+      this.failed = err as NodeJS.ErrnoException;
+      throw err;
+    }
+    this.rowsOnDisk = this.rowsWritten;
+    this.onDiskAt = Date.now();
   }
 
   private writeSlice(kind: Kind, start: number, end: number, columns: Record<string, ColumnInput>): void {
@@ -191,16 +242,35 @@ export class CaptureWriter {
 
   /** Forces written batches to stable storage (the recorder calls this about once a second). */
   sync(): void {
-    fsyncSync(this.fd);
+    if (this.failed) throw this.failed;
+    try {
+      fsyncSync(this.fd);
+    } catch (err) {
+      this.failed = err as NodeJS.ErrnoException;
+      throw err;
+    }
   }
 
-  /** Writes the footer and closes the file. Idempotent. */
+  /**
+   * Writes the footer and closes the file. Idempotent. After a write error it only closes the fd:
+   * the file is then a cut capture (no footer) that readers recover up to the last whole batch.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.sink.finish();
-    this.bytesWritten += this.sink.drainTo();
-    fsyncSync(this.fd);
+    if (this.failed) {
+      closeSync(this.fd);
+      return;
+    }
+    try {
+      this.sink.finish();
+      this.drain();
+      fsyncSync(this.fd);
+    } catch (err) {
+      this.failed ??= err as NodeJS.ErrnoException;
+      closeSync(this.fd);
+      throw err;
+    }
     closeSync(this.fd);
   }
 }

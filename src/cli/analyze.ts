@@ -8,7 +8,8 @@ import type { Analysis } from '../analyze/db.js';
 import { formatTable, type Format, type ResultTable } from '../util/format.js';
 import { CliError, EXIT } from '../util/errors.js';
 import { bold } from '../util/tty.js';
-import { openCaptures, userQuery, withCaptures, withOutput, writeOutput } from './common.js';
+import { checkOutput } from '../util/outfile.js';
+import { openCaptures, userQuery, withCaptures, withForce, withOutput, writeOutput } from './common.js';
 
 interface Args {
   captures?: string[];
@@ -18,6 +19,7 @@ interface Args {
   list?: boolean;
   format: Format;
   out?: string;
+  force?: boolean;
   container?: string;
   since?: string;
   until?: string;
@@ -28,7 +30,7 @@ export const command: CommandModule<object, Args> = {
   command: 'analyze [captures..]',
   describe: 'Query captures with DuckDB SQL: summary, named queries, or your own SQL',
   builder: (y: Argv) =>
-    withOutput(withCaptures(y))
+    withForce(withOutput(withCaptures(y)))
       .option('sql', { type: 'string', describe: 'run this SQL over the views (captures, containers, syscalls, execs, processes, opens, connections, net_events, stats)' })
       .option('query', { alias: 'q', type: 'string', describe: 'run a named query from queries/ (see --list)' })
       .option('list', { type: 'boolean', describe: 'list the named queries with a one-line description' })
@@ -45,21 +47,22 @@ export const command: CommandModule<object, Args> = {
   handler: async (args) => {
     if (args.list) {
       const rows = listQueries().map((q) => [q.name, q.description, q.params.map((p) => `$${p}`).join(' ')]);
-      writeOutput(formatTable({ columns: ['query', 'description', 'params'], rows }, args.format, { maxWidth: 110 }), args.out);
+      writeOutput(formatTable({ columns: ['query', 'description', 'params'], rows }, args.format, { maxWidth: 110 }), args.out, args.force);
       return;
     }
+    checkOutput(args.out, Boolean(args.force));
     const analysis = await openCaptures(args.captures, args.db);
     try {
       if (args.sql !== undefined) {
         if (args.sql.trim() === '') throw new CliError('--sql is empty', EXIT.usage);
         const t = await userQuery(() => analysis.table(args.sql!));
-        writeOutput(formatTable(t, args.format), args.out);
+        writeOutput(formatTable(t, args.format), args.out, args.force);
       } else if (args.query !== undefined) {
         const params = { container: args.container, since: isoTime(args.since, '--since'), until: isoTime(args.until, '--until'), limit: args.limit };
         const t = await userQuery(() => analysis.namedTable(args.query!, params));
-        writeOutput(formatTable(t, args.format), args.out);
+        writeOutput(formatTable(t, args.format), args.out, args.force);
       } else {
-        writeOutput(await summary(analysis, args), args.out);
+        writeOutput(await summary(analysis, args), args.out, args.force);
       }
     } finally {
       analysis.close();

@@ -1,25 +1,34 @@
 /** Options and helpers shared by the commands that read captures. */
-import { writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { Analysis } from '../analyze/db.js';
 import { FORMATS, type Format } from '../util/format.js';
 import { CliError, EXIT, errorMessage } from '../util/errors.js';
+import { writeOutputFile } from '../util/outfile.js';
 import { StatusLine, humanCount, warn } from '../util/tty.js';
 
 export function withCaptures<T>(y: Argv<T>) {
   return y
     .positional('captures', { type: 'string', array: true, describe: "capture files or quoted globs ('day2/*.arrow')" })
-    .option('db', { type: 'string', describe: 'keep the loaded DuckDB database in this file (reused when it exists)' });
+    .option('db', { type: 'string', describe: DB_HELP });
+}
+
+export const DB_HELP = 'keep the loaded DuckDB database in this file (0600; reused when it exists and contxray created it)';
+
+/** --force for commands that write an output file: without it an existing FILE is refused. */
+export function withForce<T>(y: Argv<T>) {
+  return y.option('force', { type: 'boolean', describe: 'replace an existing --out (atomically: new 0600 file renamed over it, links not followed)' });
 }
 
 export function withOutput<T>(y: Argv<T>) {
   return y
     .option('format', { alias: 'f', choices: FORMATS, default: 'table' as Format, describe: 'output format' })
-    .option('out', { alias: 'o', type: 'string', describe: 'write the result to FILE instead of stdout' });
+    .option('out', { alias: 'o', type: 'string', describe: 'write the result to FILE (mode 0600, refused if it exists) instead of stdout' });
 }
 
 /** Opens captures with a live status line on a TTY and warnings for recovered files. */
 export async function openCaptures(captures: string[] | undefined, db?: string): Promise<Analysis> {
+  // Everything DuckDB writes from here on (database files, COPY outputs) holds event data.
+  process.umask(0o077);
   const status = new StatusLine();
   try {
     return await Analysis.open(captures ?? [], {
@@ -35,16 +44,13 @@ export async function openCaptures(captures: string[] | undefined, db?: string):
   }
 }
 
-export function writeOutput(text: string, out?: string): void {
+/** To stdout, or to a new 0600 file (see util/outfile.ts: no symlink following, no overwrite without force). */
+export function writeOutput(text: string, out?: string, force = false): void {
   if (!out) {
     process.stdout.write(text);
     return;
   }
-  try {
-    writeFileSync(out, text);
-  } catch (err) {
-    throw new CliError(`cannot write ${out}: ${errorMessage(err)}`, EXIT.input);
-  }
+  writeOutputFile(out, text, { force });
 }
 
 /** SQL errors are the user's to fix: one line, usage exit code. */

@@ -2,14 +2,14 @@
  * `contxray export`: the way out for fleets that outgrow one machine. Hive-partitioned Parquet
  * (kind=/host=/date=) that Trino, Spark, ClickHouse or DuckDB read directly, or NDJSON.
  */
-import { createReadStream, createWriteStream, mkdirSync, rmSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, fsyncSync, lstatSync, readdirSync, rmSync, type Stats } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import type { Analysis } from '../analyze/db.js';
 import { CliError, EXIT, errorMessage } from '../util/errors.js';
 import { StatusLine } from '../util/tty.js';
+import { existsError, makeTreePrivate, openSiblingTemp, placeDir, placeFile, privateTempDir, refuseExisting, removeTempDir } from '../util/outfile.js';
 import { openCaptures, withCaptures } from './common.js';
 
 interface Args {
@@ -40,37 +40,89 @@ function viewName(view: string): string {
   return view;
 }
 
+/**
+ * Host partition values longer than this many bytes are shortened: DuckDB percent-encodes them
+ * (up to 3 bytes per byte) into a directory name, which may not exceed 255 bytes.
+ */
+export const MAX_HOST_PARTITION_BYTES = 80;
+
+/**
+ * The host partition value: the host name, or when longer than MAX_HOST_PARTITION_BYTES its first
+ * characters (15 when it is not ASCII, 60 when it is), '~' and 16 hex digits of its md5, so
+ * distinct long names stay distinct. The files keep the full name in host_name.
+ */
+function hostPartition(): string {
+  return (
+    `CASE WHEN strlen(host) <= ${MAX_HOST_PARTITION_BYTES} THEN host ` +
+    `ELSE left(host, CASE WHEN strlen(host) = length(host) THEN 60 ELSE 15 END) || '~' || left(md5(host), 16) END`
+  );
+}
+
 export async function exportParquet(analysis: Analysis, dir: string, force: boolean, status?: StatusLine): Promise<number> {
-  if (existsSync(dir) && readdirSync(dir).length > 0 && !force) throw new CliError(`${dir} is not empty; use --force to add to it`, EXIT.usage);
-  mkdirSync(dir, { recursive: true });
+  const st = existing(dir);
+  if (st && !force && !(st.isDirectory() && readdirSync(dir).length === 0)) throw existsError(dir);
+  // Written into a private dir next to the target and moved into place at the end: a failed
+  // export leaves nothing behind, and DuckDB never writes through a planted link.
+  const tmp = siblingTempDir(dir);
   let files = 0;
-  for (const { kind, view } of await exportTables(analysis)) {
-    status?.update(`exporting ${kind} …`, true);
-    const hasTs = ['syscall', 'exec', 'open', 'net', 'connection'].includes(kind);
-    const date = hasTs ? "strftime(ts, '%Y-%m-%d')" : "'all'";
-    // DuckDB percent-encodes partition values, so a hostile hostname cannot climb out of dir.
-    await analysis.connection.run(
-      `COPY (SELECT *, ${date} AS date FROM (${selectFrom(kind, view)})) TO ${sqlPath(join(dir, `kind=${kind}`))} ` +
-        `(FORMAT parquet, COMPRESSION zstd, PARTITION_BY (host, date), OVERWRITE_OR_IGNORE true)`,
-    );
-    files++;
+  try {
+    for (const { kind, view } of await exportTables(analysis)) {
+      status?.update(`exporting ${kind} …`, true);
+      const hasTs = ['syscall', 'exec', 'open', 'net', 'connection'].includes(kind);
+      const date = hasTs ? "strftime(ts, '%Y-%m-%d')" : "'all'";
+      // DuckDB percent-encodes partition values, so a hostile hostname cannot climb out of dir.
+      await analysis.connection.run(
+        `COPY (SELECT * REPLACE (${hostPartition()} AS host), host AS host_name, ${date} AS date FROM (${selectFrom(kind, view)})) ` +
+          `TO ${sqlPath(join(tmp, `kind=${kind}`))} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (host, date))`,
+      );
+      files++;
+    }
+    makeTreePrivate(tmp);
+    placeDir(tmp, dir, force);
+  } finally {
+    removeTempDir(tmp);
   }
   return files;
 }
 
 export async function exportNdjson(analysis: Analysis, file: string, force: boolean): Promise<void> {
-  if (existsSync(file) && !force) throw new CliError(`${file} exists; use --force to overwrite it`, EXIT.usage);
-  writeFileSync(file, '');
-  const tmp = join(tmpdir(), `contxray-export-${process.pid}.json`);
+  refuseExisting(file, force);
+  // DuckDB's COPY output goes to a private scratch dir; the NDJSON itself to a new 0600 file next
+  // to the target, renamed into place once complete.
+  const scratch = privateTempDir('contxray-export-');
+  const part = join(scratch, 'part.json');
+  const out = openSiblingTemp(file);
+  let done = false;
   try {
     for (const { kind, view } of await exportTables(analysis)) {
       if (kind === 'connection') continue; // derived from the net events, which are exported
-      await analysis.connection.run(`COPY (SELECT '${kind}' AS kind, * FROM (${selectFrom(kind, view)})) TO ${sqlPath(tmp)} (FORMAT json)`);
+      await analysis.connection.run(`COPY (SELECT '${kind}' AS kind, * FROM (${selectFrom(kind, view)})) TO ${sqlPath(part)} (FORMAT json)`);
       // Streamed: an export can be many GB.
-      await pipeline(createReadStream(tmp), createWriteStream(file, { flags: 'a' }));
+      await pipeline(createReadStream(part), createWriteStream('', { fd: out.fd, autoClose: false }));
     }
+    fsyncSync(out.fd);
+    done = true;
   } finally {
-    rmSync(tmp, { force: true });
+    closeSync(out.fd);
+    removeTempDir(scratch);
+    if (!done) rmSync(out.path, { force: true });
+  }
+  placeFile(out.path, file, force);
+}
+
+function existing(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
+}
+
+function siblingTempDir(dir: string): string {
+  try {
+    return privateTempDir(`.${basename(dir)}.contxray-`, dirname(dir));
+  } catch (err) {
+    throw new CliError(`cannot create ${dir}: ${errorMessage(err)}`, EXIT.input);
   }
 }
 
@@ -81,7 +133,7 @@ export const command: CommandModule<object, Args> = {
     withCaptures(y)
       .option('parquet', { type: 'string', describe: 'write Parquet files under DIR/kind=…/host=…/date=…/' })
       .option('ndjson', { type: 'string', describe: 'write every event as one JSON object per line to FILE' })
-      .option('force', { type: 'boolean', describe: 'overwrite FILE / add to a non-empty DIR' })
+      .option('force', { type: 'boolean', describe: 'replace an existing FILE / DIR (atomically, once the export is complete; links not followed)' })
       .check((a) => {
         if (!a.parquet && !a.ndjson) throw new CliError('give --parquet DIR and/or --ndjson FILE', EXIT.usage);
         return true;

@@ -2,12 +2,15 @@
  * `sudo contxray record`: watch every container on this host through eBPF and write one capture.
  * Stops at --duration, at SIGINT/SIGTERM (finishing the file properly, exit 0), or when the
  * command after `--` exits (then exits with its status, like strace and time).
+ * When the capture cannot be written (disk full, EIO) it stops by itself: BPF detached, the file
+ * left as a cut capture readable up to the last whole batch, the command after `--` sent SIGTERM
+ * (a recording that cannot be written must not leave an unwatched workload running), exit 4.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Argv, CommandModule } from 'yargs';
-import { Recorder, type RecordSummary } from '../record/recorder.js';
+import { Recorder, type RecordFailure, type RecordSummary } from '../record/recorder.js';
 import { parseDuration } from '../util/duration.js';
-import { CliError, EXIT } from '../util/errors.js';
+import { CliError, EXIT, errorMessage } from '../util/errors.js';
 import { StatusLine, humanBytes, humanCount } from '../util/tty.js';
 
 interface Args {
@@ -30,7 +33,7 @@ export const command: CommandModule<object, Args> = {
     y
       .parserConfiguration({ 'populate--': true })
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'capture file to write (mode 0600: argv may hold secrets)' })
-      .option('force', { type: 'boolean', describe: 'overwrite --out if it exists' })
+      .option('force', { type: 'boolean', describe: 'replace --out if it exists: a new 0600 file renamed over it (never written through a symlink)' })
       .option('duration', { alias: 'd', type: 'string', describe: 'stop after this long (30s, 5m, 1h); default: until Ctrl-C or the command ends' })
       .option('container', { alias: 'c', type: 'string', array: true, describe: 'record only this container (name or id; repeatable)' })
       .option('opens', { choices: ['host', 'all', 'none'] as const, default: 'host' as const, describe: "file opens: 'host' = outside the container's own root fs (bind mounts, volumes, /proc, /sys, /dev)" })
@@ -39,7 +42,11 @@ export const command: CommandModule<object, Args> = {
       .option('max-argv', { type: 'number', describe: 'bytes of argv kept per exec (1..16384, default 16384; longer is cut and flagged)' })
       .example('sudo $0 record -o trace.arrow --duration 30s', 'every container for 30 seconds')
       .example('sudo $0 record -o web.arrow -- docker run --rm --name web nginx', 'record a container from its creation (for seccomp profiles)')
-      .example('sudo $0 record -o t.arrow -c web -c db --opens all', 'two containers, every file open') as unknown as Argv<Args>,
+      .example('sudo $0 record -o t.arrow -c web -c db --opens all', 'two containers, every file open')
+      .epilog(
+        'If the capture cannot be written (disk full, I/O error) recording stops: BPF is detached, the file keeps every ' +
+          'event written so far (readable, no footer), the command after -- is sent SIGTERM, and the exit status is 4.',
+      ) as unknown as Argv<Args>,
   handler: async (args) => {
     const durationMs = args.duration !== undefined ? parseDuration(args.duration, '--duration') : undefined;
     const intervalMs = parseDuration(args.interval, '--interval');
@@ -65,6 +72,10 @@ export const command: CommandModule<object, Args> = {
       };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
+      recorder.onFailure = () => {
+        if (child && child.exitCode === null) child.kill('SIGTERM');
+        resolve('write failed');
+      };
       if (durationMs !== undefined) setTimeout(() => resolve('duration'), durationMs).unref();
       if (commandLine.length > 0) {
         child = spawn(commandLine[0]!, commandLine.slice(1), { stdio: 'inherit' });
@@ -84,6 +95,7 @@ export const command: CommandModule<object, Args> = {
     clearInterval(show);
     status.clear();
     const summary = recorder.stop();
+    if (recorder.failure) throw new CliError(failureText(recorder.failure, args.out, commandLine.length > 0), EXIT.environment);
     process.stderr.write(summaryText(summary, stopReason));
     if (childStatus !== null && childStatus !== 0) process.exitCode = childStatus;
   },
@@ -98,6 +110,15 @@ function statusText(r: Recorder): string {
     .map(([k, v]) => `${k} ${humanCount(Math.round(v!))}/s`)
     .join(', ');
   return `recording ${(p.elapsedMs / 1000).toFixed(0)}s · ${p.containers} containers · ${rates || 'no events yet'} · drops ${p.drops} · ${humanBytes(p.bytes)}`;
+}
+
+function failureText(f: RecordFailure, out: string, hadCommand: boolean): string {
+  const code = f.error.code ? ` (${f.error.code})` : '';
+  return (
+    `cannot write ${out}: ${errorMessage(f.error).replace(/^[A-Z]+: /, '').replace(/, write$/, '')}${code}; recording stopped, BPF detached` +
+    (hadCommand ? ', the command sent SIGTERM' : '') +
+    `. The capture holds ${f.rowsOnDisk} events written until ${f.onDiskAt.toISOString()} (readable; no footer).`
+  );
 }
 
 function summaryText(s: RecordSummary, reason: string): string {

@@ -2,17 +2,18 @@
  * `contxray report`: one self-contained, offline HTML report of one or many captures.
  * Static SVG charts by default; --interactive inlines vega for tooltips and zoom.
  */
-import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { generateReport, DEFAULT_MAX_CONTAINERS, DEFAULT_MAX_ROWS } from '../report/index.js';
-import { CliError, EXIT, errorMessage } from '../util/errors.js';
-import { openCaptures } from './common.js';
+import { CliError, EXIT } from '../util/errors.js';
+import { checkOutput, writeOutputFile } from '../util/outfile.js';
+import { DB_HELP, openCaptures, withForce } from './common.js';
 
 interface Args {
   captures?: string[];
   db?: string;
   out: string;
+  force?: boolean;
   container?: string[];
   interactive?: boolean;
   title?: string;
@@ -24,10 +25,10 @@ export const command: CommandModule<object, Args> = {
   command: 'report [captures..]',
   describe: 'Write a self-contained HTML report (charts, findings, per-container activity)',
   builder: (y: Argv) =>
-    y
+    withForce(y)
       .positional('captures', { type: 'string', array: true, describe: "capture files or quoted globs ('day2/*.arrow')" })
-      .option('db', { type: 'string', describe: 'keep the loaded DuckDB database in this file (reused when it exists)' })
-      .option('out', { alias: 'o', type: 'string', default: 'report.html', describe: 'the HTML file to write' })
+      .option('db', { type: 'string', describe: DB_HELP })
+      .option('out', { alias: 'o', type: 'string', default: 'report.html', describe: 'the HTML file to write (mode 0600; refused if it exists, see --force)' })
       .option('container', { alias: 'c', type: 'string', array: true, describe: 'only these containers (name, id or id prefix); repeatable' })
       .option('interactive', { type: 'boolean', default: false, describe: 'inline vega (~830 KB) for tooltips and zoom; still offline' })
       .option('title', { type: 'string', describe: 'page title (default: the capture names)' })
@@ -44,6 +45,7 @@ export const command: CommandModule<object, Args> = {
     if (!Number.isFinite(maxRows) || maxRows < 1) throw new CliError('--max-rows must be a number ≥ 1', EXIT.usage);
     const maxContainers = args['max-containers'];
     if (!Number.isFinite(maxContainers) || maxContainers < 1) throw new CliError('--max-containers must be a number ≥ 1', EXIT.usage);
+    checkOutput(args.out, Boolean(args.force));
     const analysis = await openCaptures(args.captures, args.db);
     let result;
     try {
@@ -58,11 +60,7 @@ export const command: CommandModule<object, Args> = {
     } finally {
       analysis.close();
     }
-    try {
-      writeFileSync(args.out, result.html);
-    } catch (err) {
-      throw new CliError(`cannot write ${args.out}: ${errorMessage(err)}`, EXIT.input);
-    }
+    writeOutputFile(args.out, result.html, { force: args.force });
     const kb = (Buffer.byteLength(result.html) / 1024).toFixed(0);
     process.stderr.write(
       `contxray: wrote ${args.out} (${kb} KiB): ${result.containers}${result.inScope > result.containers ? ` of ${result.inScope}` : ''} containers in detail, ${result.charts} charts, ${result.findings} findings\n`,

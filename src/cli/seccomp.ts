@@ -19,13 +19,15 @@ import type { DefaultErrno, DockerProfile, ProfileRule } from '../seccomp/types.
 import { ARCHES, isKnownArch, normalizeArch } from '../syscalls/index.js';
 import { CliError, EXIT, errorMessage } from '../util/errors.js';
 import { warn } from '../util/tty.js';
-import { openCaptures, withCaptures, writeOutput } from './common.js';
+import { checkOutput } from '../util/outfile.js';
+import { openCaptures, withCaptures, withForce, writeOutput } from './common.js';
 
 interface Args {
   captures?: string[];
   db?: string;
   container: string;
   out?: string;
+  force?: boolean;
   format: 'docker' | 'spo';
   'default-errno': DefaultErrno;
   arch?: string;
@@ -38,7 +40,7 @@ export const command: CommandModule<object, Args> = {
   command: 'seccomp [captures..]',
   describe: 'Generate a seccomp profile for a recorded container (Docker/OCI JSON or Kubernetes SPO), or check one',
   builder: (y: Argv) =>
-    withCaptures(y)
+    withForce(withCaptures(y))
       .option('container', { alias: 'c', type: 'string', demandOption: true, describe: 'container name, full id or unique id prefix (same name in several captures: merged)' })
       .option('out', { alias: 'o', type: 'string', describe: 'write the profile (or the --check report) to FILE instead of stdout' })
       .option('format', { alias: 'f', choices: ['docker', 'spo'] as const, default: 'docker' as const, describe: 'docker: Docker/OCI JSON (docker run --security-opt seccomp=FILE); spo: Kubernetes security-profiles-operator SeccompProfile YAML' })
@@ -58,6 +60,7 @@ export const command: CommandModule<object, Args> = {
       throw new CliError(`unknown --arch '${args.arch}'; one of ${ARCHES.join(', ')}`, EXIT.usage);
     }
     const check = args.check !== undefined ? readProfile(args.check) : null;
+    checkOutput(args.out, Boolean(args.force));
     const db = await openCaptures(args.captures, args.db);
     try {
       const use = await loadContainerUse(db, args.container);
@@ -65,7 +68,7 @@ export const command: CommandModule<object, Args> = {
       for (const w of startWarnings(use.starts, label)) warn(w);
       if (check) {
         const result = checkProfile(check, use.rows, use.arch);
-        writeOutput(checkText(result, args.check!), args.out);
+        writeOutput(checkText(result, args.check!), args.out, args.force);
         if (result.wouldDeny.length > 0) {
           throw new CliError(`${result.wouldDeny.length} recorded syscall(s) would be denied by ${args.check}`, EXIT.failure);
         }
@@ -78,7 +81,7 @@ export const command: CommandModule<object, Args> = {
       const names = translation?.names ?? allowedNames(sel);
       const profile = buildProfile(sel, { arch: target, defaultErrno: args['default-errno'], names });
       const text = args.format === 'spo' ? spoYaml(profile, { name: label, annotations: { 'contxray.io/container': label } }) : profileJson(profile);
-      writeOutput(text, args.out);
+      writeOutput(text, args.out, args.force);
       const comparison = compareWithDefault(names, target);
       const ids = [...new Set(use.containers.map((c) => c.container_id))];
       process.stderr.write(profileSummary({ container: label, ids, arch: use.arch, targetArch: target, names, sel, comparison, translation }));

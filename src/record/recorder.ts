@@ -8,7 +8,6 @@
  * last write. Containers are recorded from their first event: BPF reports an unknown cgroup and
  * records it provisionally until we decide (cgroup v2 path → runtime metadata).
  */
-import { statSync } from 'node:fs';
 import { CaptureWriter } from '../capture/writer.js';
 import { FORMAT_VERSION, type Kind } from '../capture/schema.js';
 import { ContainerResolver, type ContainerInfo } from '../containers/index.js';
@@ -36,6 +35,14 @@ export interface RecordProgress {
   rates: Partial<Record<Kind, number>>;
   drops: bigint;
   bytes: number;
+}
+
+/** Why a recording stopped on its own: the capture could not be written (ENOSPC, EIO …). */
+export interface RecordFailure {
+  error: NodeJS.ErrnoException;
+  /** Events wholly in the file (readable), and the wall-clock time they reach. */
+  rowsOnDisk: number;
+  onDiskAt: Date;
 }
 
 export interface RecordSummary {
@@ -77,6 +84,10 @@ export class Recorder {
   private readonly seenRows: Partial<Record<Kind, number>> = {};
   private lastRates = { at: Date.now(), rows: {} as Partial<Record<Kind, number>>, calls: 0n, rates: {} as Partial<Record<Kind, number>> };
   private stopped = false;
+  /** Set when writing failed; the recorder has then stopped by itself (BPF detached). */
+  failure: RecordFailure | null = null;
+  /** Called once when writing fails. */
+  onFailure: (f: RecordFailure) => void = () => {};
   private readonly pending = new Map<Kind, NativeBatch[]>();
   private pendingRows = 0;
 
@@ -111,9 +122,9 @@ export class Recorder {
     const resolver = new ContainerResolver();
     resolver.watch();
     const r = new Recorder(opts, writer, native, resolver);
-    r.timers.push(setInterval(() => r.drainEvents(), DRAIN_MS));
-    r.timers.push(setInterval(() => r.flush(), opts.intervalMs));
-    r.timers.push(setInterval(() => r.refreshContainers(), REFRESH_MS));
+    r.timers.push(setInterval(() => r.guarded(() => r.drainEvents()), DRAIN_MS));
+    r.timers.push(setInterval(() => r.guarded(() => r.flush()), opts.intervalMs));
+    r.timers.push(setInterval(() => r.guarded(() => r.refreshContainers()), REFRESH_MS));
     return r;
   }
 
@@ -122,15 +133,40 @@ export class Recorder {
     if (!this.stopped) {
       this.stopped = true;
       for (const t of this.timers) clearInterval(t);
-      this.drainEvents();
-      this.flush();
-      this.refreshContainers(true);
-      this.writeStats();
+      this.guarded(() => {
+        this.drainEvents();
+        this.flush();
+        this.refreshContainers(true);
+        this.writeStats();
+      });
       this.native.close();
       this.resolver.close();
-      this.writer.close();
+      this.guarded(() => this.writer.close());
     }
     return this.summary();
+  }
+
+  /**
+   * Runs a step that writes to the capture. A write error (disk full, EIO) must not escape from a
+   * timer as an uncaught exception with BPF still attached: the recorder stops itself (BPF
+   * detached, file closed as a cut capture, readable up to the last whole batch) and reports.
+   */
+  private guarded(step: () => void): void {
+    if (this.failure) return;
+    try {
+      step();
+    } catch (err) {
+      if (!this.writer.failed) throw err; // not a write error: a bug, reported as one
+      this.failure = { error: this.writer.failed, rowsOnDisk: this.writer.rowsOnDisk, onDiskAt: new Date(this.writer.onDiskAt) };
+      for (const t of this.timers) clearInterval(t);
+      if (!this.stopped) {
+        this.stopped = true;
+        this.native.close();
+        this.resolver.close();
+      }
+      this.writer.close();
+      this.onFailure(this.failure);
+    }
   }
 
   progress(): RecordProgress {
@@ -149,12 +185,9 @@ export class Recorder {
     return { elapsedMs: now - this.startedAt, containers: this.seen.size, rates, drops, bytes: this.fileBytes() };
   }
 
+  /** Bytes we wrote (not a stat of the path: the name is not ours to trust, the fd is). */
   private fileBytes(): number {
-    try {
-      return statSync(this.opts.out).size;
-    } catch {
-      return this.writer.bytesWritten;
-    }
+    return this.writer.bytesWritten;
   }
 
   private decide(cgroupId: bigint): 'record' | 'ignore' {

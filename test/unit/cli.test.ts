@@ -86,7 +86,7 @@ test('export writes hive-partitioned Parquet that DuckDB reads back', async () =
   const rows = JSON.parse(back.stdout) as { kind: string; host: string; n: number }[];
   assert.ok(rows.every((x) => x.host === 'testhost'));
   assert.equal(rows.find((x) => x.kind === 'exec')!.n, 1);
-  assertCleanError(cli(['export', good, '--parquet', lake]), 2, /not empty/);
+  assertCleanError(cli(['export', good, '--parquet', lake]), 2, /exists \(a directory owned by you .*--force replaces it/);
   const nd = join(work.dir, 'events.ndjson');
   assert.equal(cli(['export', good, '--ndjson', nd]).status, 0);
   const lines = readFileSync(nd, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string });
