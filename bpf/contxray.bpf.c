@@ -115,6 +115,8 @@ struct task_ctx {
 	__u8 pad[2];
 	__u32 hot_cpu; /* the CPU whose `hot` slot this task owns (or owned last) */
 	__u64 regs; /* its pt_regs, the slot's owner identity */
+	__u32 xgen; /* program generation: bumped at exec and PR_SET_NAME (cx_sc_key.xgen) */
+	__u32 pad2;
 };
 
 /* Arguments saved at sys_enter of open*|connect|accept* for the matching sys_exit. */
@@ -160,6 +162,8 @@ struct hot {
 	__u8 wanted;
 	__u8 ep; /* epoch of the counts below */
 	__u8 pad[2];
+	__u32 xgen; /* the owner's program generation when it took the slot (comm belongs to it) */
+	__u32 pad2;
 	char comm[CX_COMM_LEN];
 	struct cx_args a; /* the call in flight's arguments (IN_ARGS) */
 	struct hot_cnt c[HOT_SLOTS];
@@ -252,6 +256,20 @@ struct {
 };
 
 static __noinline void hot_release(struct task_struct *t);
+
+/*
+ * The task now runs another program (exec) or has another name (PR_SET_NAME): its next calls
+ * are aggregated under a new generation, so they never merge into the rows of the calls made
+ * before (which keep the old comm; runc's init and the workload it execs are one task).
+ */
+static __noinline void new_program(struct task_struct *t)
+{
+	if (!t)
+		return;
+	struct task_ctx *tc = bpf_task_storage_get(&task_ctx, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (tc)
+		tc->xgen++;
+}
 
 static __always_inline void count(__u32 idx)
 {
@@ -351,6 +369,7 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 		return 0;
 	/* flush the counts under the old comm; the next call takes the slot with the new one */
 	hot_release(p);
+	new_program(p);
 	__u64 cg = bpf_get_current_cgroup_id();
 	if (!cgroup_wanted(cg))
 		return 0;
@@ -892,8 +911,10 @@ static __always_inline __u32 cnt_key(long nr, __u8 compat, __u8 filtered)
 	return PEND_VALID | ((__u32)filtered << 30) | ((__u32)compat << 29) | (__u32)nr;
 }
 
-static __always_inline void key_fill(struct cx_sc_key *key, __u32 k, __u64 cg, __u32 pid, __u32 tid, __u8 ep)
+static __always_inline void key_fill(struct cx_sc_key *key, __u32 k, __u64 cg, __u32 pid, __u32 tid, __u8 ep,
+				     __u32 xgen)
 {
+	key->xgen = xgen;
 	key->cgroup_id = cg;
 	key->pid = pid;
 	key->tid = tid;
@@ -932,7 +953,7 @@ static __noinline void hot_flush(struct hot *h)
 		if (!k)
 			continue;
 		if (c->count || c->errors) {
-			key_fill(&key, k, h->cgroup_id, h->pid, h->tid, h->ep);
+			key_fill(&key, k, h->cgroup_id, h->pid, h->tid, h->ep, h->xgen);
 			sc_add_comm(&key, c->count, c->errors, 0, h->comm);
 		}
 		c->key = 0;
@@ -1005,6 +1026,7 @@ static __noinline void hot_take(struct hot *h, struct pt_regs *regs)
 	h->pid = pt >> 32;
 	h->tid = (__u32)pt;
 	h->ep = epoch & 1;
+	h->xgen = tc ? tc->xgen : 0;
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
 	h->task = (__u64)t;
 	/* without task storage there is no way to find the slot from another CPU: no fast path */
@@ -1019,7 +1041,7 @@ static __noinline void hot_replace(struct hot *h, __u32 idx, __u32 k)
 	struct hot_cnt *c = &h->c[idx & (HOT_SLOTS - 1)];
 	if (c->key && (c->count || c->errors)) {
 		struct cx_sc_key key = {};
-		key_fill(&key, c->key, h->cgroup_id, h->pid, h->tid, h->ep);
+		key_fill(&key, c->key, h->cgroup_id, h->pid, h->tid, h->ep, h->xgen);
 		sc_add_comm(&key, c->count, c->errors, 0, h->comm);
 	}
 	c->key = k;
@@ -1065,6 +1087,7 @@ static __noinline void sc_add_odd(struct hot *h, long id, __u8 compat, __u8 filt
 	key.epoch = h->ep;
 	key.compat = compat;
 	key.filtered = filtered;
+	key.xgen = h->xgen;
 	sc_add_comm(&key, 1, 0, 0, h->comm);
 }
 
@@ -1134,7 +1157,7 @@ static __always_inline long regs_syscall_nr(struct pt_regs *regs)
 
 /* The exit of a call entered through sys_enter: errors, and the open/connect/accept events.
  * h = this CPU's slot when the task still owns it, else 0 and `a` carries the call's cgroup. */
-static __always_inline void exit_entered(struct hot *h, __u64 in, long nr, long ret, struct cx_args *a)
+static __always_inline void exit_entered(struct hot *h, __u64 in, long nr, long ret, struct cx_args *a, __u32 xgen)
 {
 	if (!a)
 		return;
@@ -1145,7 +1168,8 @@ static __always_inline void exit_entered(struct hot *h, __u64 in, long nr, long 
 		} else {
 			__u64 pt = bpf_get_current_pid_tgid();
 			struct cx_sc_key key = {};
-			key_fill(&key, (__u32)in, h ? h->cgroup_id : a->cg, pt >> 32, (__u32)pt, epoch & 1);
+			key_fill(&key, (__u32)in, h ? h->cgroup_id : a->cg, pt >> 32, (__u32)pt, epoch & 1,
+				 h ? h->xgen : xgen);
 			sc_add_comm(&key, 0, 1, 0, 0);
 		}
 	}
@@ -1180,7 +1204,7 @@ static __noinline int exit_slow(long nr, long ret)
 				a.cg = o->cgroup_id;
 				if (__sync_val_compare_and_swap(&o->in, m, 0) == m) {
 					/* errors to the hash: the slot may be another CPU's */
-					exit_entered(0, m, nr, ret, &a);
+					exit_entered(0, m, nr, ret, &a, tc->xgen);
 					return 0;
 				}
 			}
@@ -1191,7 +1215,7 @@ static __noinline int exit_slow(long nr, long ret)
 		struct inflight_v c = *v;
 		bpf_map_delete_elem(&inflight, &tid);
 		if (in_matches(c.in, tid, nr)) {
-			exit_entered(0, c.in, nr, ret, &c.a);
+			exit_entered(0, c.in, nr, ret, &c.a, tc->xgen);
 			return 0;
 		}
 	}
@@ -1214,7 +1238,32 @@ static __noinline int exit_slow(long nr, long ret)
 	key.epoch = epoch & 1;
 	key.compat = task_compat(t);
 	key.filtered = 1;
+	key.xgen = tc->xgen;
 	sc_add_comm(&key, 0, 0, 1, 0);
+	return 0;
+}
+
+/*
+ * An exit with no syscall number: rt_sigreturn restored the interrupted call's registers, with
+ * the number set to -1 (no restart) and the result it had (often -EINTR); or syscall(-1), or a
+ * tracer skipping a call. Not the exit of a call seccomp stopped (a denial keeps its number):
+ * never counted as an error or a denial, counted in syscall.sigreturn_exit_skipped.
+ */
+static __noinline int exit_without_nr(struct hot *h, struct pt_regs *regs)
+{
+	if (!h)
+		return 0;
+	__u8 wanted = 0;
+	if (h->regs == (__u64)regs) {
+		h->in = 0; /* the rt_sigreturn's mark */
+		wanted = h->wanted && h->gen == verdict_gen;
+	} else {
+		struct task_struct *t = bpf_get_current_task_btf();
+		struct task_ctx *tc = bpf_task_storage_get(&task_ctx, t, 0, 0);
+		wanted = tc && tc->wanted && tc->gen == verdict_gen;
+	}
+	if (wanted)
+		count(CXC_SIGRETURN_EXIT_SKIPPED);
 	return 0;
 }
 
@@ -1226,14 +1275,18 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if (!h)
 		return 0;
 	long nr = regs_syscall_nr(regs);
+	if (nr == -1)
+		return exit_without_nr(h, regs);
 	if (h->regs == (__u64)regs) {
 		__u64 in = h->in;
 		if ((in & IN_VALID) && (long)(in & PEND_NR_MASK) == nr) {
 			h->in = 0;
-			if (nr == nr_prctl && SC_ARG0(regs) == PR_SET_NAME)
+			if (nr == nr_prctl && SC_ARG0(regs) == PR_SET_NAME) {
 				h->regs = 0; /* the slot's comm is stale: take it again at the next call */
+				new_program(bpf_get_current_task_btf());
+			}
 			if (ret < 0 || (in & IN_ARGS))
-				exit_entered(h, in, nr, ret, &h->a);
+				exit_entered(h, in, nr, ret, &h->a, h->xgen);
 			return 0;
 		}
 		if (!h->wanted && h->gen == verdict_gen)

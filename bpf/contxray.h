@@ -62,6 +62,7 @@ enum cx_counter {
 	CXC_OPENS_SKIPPED_ROOTFS,
 	CXC_DROP_SOCK_MAP_FULL,
 	CXC_DROP_INFLIGHT_MAP_FULL,
+	CXC_SIGRETURN_EXIT_SKIPPED,
 	CXC_NR,
 };
 
@@ -147,14 +148,17 @@ struct cx_sc_key {
 	__u8 epoch; /* 0/1: user space flips `epoch` and drains the other half */
 	__u8 compat;
 	__u8 filtered;
-	__u8 pad[5];
+	__u8 pad;
+	/* the task's program generation (bumped at exec and PR_SET_NAME): calls made before and
+	 * after an exec are separate rows, each with the comm of the program that made them */
+	__u32 xgen;
 };
 
 struct cx_sc_val {
 	__u64 count;
 	__u64 errors;
 	__u64 denied;
-	char comm[CX_COMM_LEN]; /* comm of the first call of the key in the window */
+	char comm[CX_COMM_LEN]; /* comm of the key's program (one per xgen) */
 };
 
 /* Both compilers (clang -target bpf, g++ for the addon) must agree with these numbers. */

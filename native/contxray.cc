@@ -183,7 +183,7 @@ const char *COUNTER_NAMES[CXC_NR] = {
     "drops.exec",        "drops.fork",         "drops.exit",          "drops.open",
     "drops.connect",     "drops.accept",       "drops.close",         "drops.new_cgroup",
     "drops.syscall_map_full", "truncated.argv", "truncated.path",     "errors.argv_read",
-    "opens.skipped_rootfs", "drops.sock_map_full", "drops.inflight_map_full",
+    "opens.skipped_rootfs", "drops.sock_map_full", "drops.inflight_map_full", "syscall.sigreturn_exit_skipped",
 };
 
 const char *KIND_OF[] = {nullptr, "new_cgroup", "exec", "fork", "exit", "open", "connect", "accept", "close"};
