@@ -75,6 +75,14 @@ __u32 verdict_gen = 0;
 /* Next socket cookie: unique per socket within one recording. */
 __u64 next_cookie = 0;
 
+/* Never used by the programs: they put every record type the decoder reads into the object's
+ * BTF (stack-only types are not), where test/unit/native-schema.test.ts compares their layout with
+ * the decoder's offsetof. */
+struct cx_fork *abi_fork;
+struct cx_exit *abi_exit;
+struct cx_sock *abi_sock;
+struct cx_new_cgroup *abi_new_cgroup;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20); /* resized by user space */
@@ -647,8 +655,8 @@ static __noinline int exit_open(struct task_struct *t, struct cx_args *a, __s32 
 	else
 		bpf_get_current_comm(e->h.comm, sizeof(e->h.comm));
 	e->ret = ret;
-	e->nr = nr;
-	e->flags = a->flags;
+	e->syscall_nr = nr;
+	e->open_flags = a->flags;
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
 	__u64 size = offsetof(struct cx_open, path) + (e->path_len & (CX_MAX_PATH - 1));
 	if (bpf_ringbuf_output(&events, e, size, rb_flags_every(&s->nevents)))
@@ -700,7 +708,7 @@ static __always_inline struct sock *fd_sock(struct task_struct *t, long fd)
 
 static __always_inline void sock_info_own(struct sock_info *si, struct cx_sock *e)
 {
-	si->cookie = e->cookie;
+	si->cookie = e->sock_cookie;
 	si->start_ts = e->h.ts;
 	si->cgroup_id = e->h.cgroup_id;
 	si->pid = e->h.pid;
@@ -734,7 +742,7 @@ static __noinline void sock_event(__u8 kind, struct sock *sk, long ret, struct s
 	}
 	if (kind == CX_ACCEPT || ret == 0 || ret == -EINPROGRESS) {
 		__u64 key = (__u64)sk;
-		e.cookie = __sync_fetch_and_add(&next_cookie, 1) + 1;
+		e.sock_cookie = __sync_fetch_and_add(&next_cookie, 1) + 1;
 		struct sock_info *si = bpf_map_lookup_elem(&socks, &key);
 		if (si) { /* accept: established earlier, in the client's context */
 			sock_info_own(si, &e);
@@ -782,7 +790,7 @@ int inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 		e.h.cgroup_id = si->cgroup_id;
 		__builtin_memcpy(e.h.comm, si->comm, CX_COMM_LEN);
 		e.h.ts = bpf_ktime_get_boot_ns();
-		e.cookie = si->cookie;
+		e.sock_cookie = si->cookie;
 		e.protocol = IPPROTO_TCP;
 		e.family = si->family;
 		e.lport = si->lport;
@@ -918,7 +926,7 @@ static __always_inline void key_fill(struct cx_sc_key *key, __u32 k, __u64 cg, _
 	key->cgroup_id = cg;
 	key->pid = pid;
 	key->tid = tid;
-	key->nr = k & PEND_NR_MASK;
+	key->syscall_nr = k & PEND_NR_MASK;
 	key->epoch = ep;
 	key->compat = (k >> 29) & 1;
 	key->filtered = (k >> 30) & 1;
@@ -1083,7 +1091,7 @@ static __noinline void sc_add_odd(struct hot *h, long id, __u8 compat, __u8 filt
 	key.cgroup_id = h->cgroup_id;
 	key.pid = h->pid;
 	key.tid = h->tid;
-	key.nr = id;
+	key.syscall_nr = id;
 	key.epoch = h->ep;
 	key.compat = compat;
 	key.filtered = filtered;
@@ -1233,7 +1241,7 @@ static __noinline int exit_slow(long nr, long ret)
 	key.cgroup_id = cg;
 	key.pid = pt >> 32;
 	key.tid = (__u32)pt;
-	key.nr = nr;
+	key.syscall_nr = nr;
 	key.denied_errno = -ret;
 	key.epoch = epoch & 1;
 	key.compat = task_compat(t);

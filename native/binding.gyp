@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "contxray",
-      "sources": ["contxray.cc"],
+      "sources": ["contxray.cc", "decode.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "../bpf",

@@ -2,8 +2,8 @@
 //
 // contxray's native addon: loads the BPF skeleton, attaches it, consumes the ring buffer on a
 // native thread and decodes events into column buffers that JS takes as whole batches (typed
-// arrays). Column names/types follow src/capture/schema.ts; test/unit/native-schema.test.ts
-// checks them against describeColumns().
+// arrays). Columns come from the generated tables of columns.gen.h (src/capture/schema.ts and
+// bpf/contxray.h); decoding is native/decode.cc.
 #include <napi.h>
 
 #include <bpf/bpf.h>
@@ -26,156 +26,10 @@
 #include <thread>
 #include <vector>
 
-extern "C" {
-#include "contxray.h"
-}
+#include "columns.h"
 #include "contxray.skel.h"
 
 namespace {
-
-// ------------------------------------------------------------------ columns
-
-enum class T { u8, u16, u32, i32, u64, i64, ts, boolean, addr, dict, utf8, utf8_list };
-
-const char *type_name(T t) {
-  switch (t) {
-    case T::u8: return "u8";
-    case T::u16: return "u16";
-    case T::u32: return "u32";
-    case T::i32: return "i32";
-    case T::u64: return "u64";
-    case T::i64: return "i64";
-    case T::ts: return "timestamp";
-    case T::boolean: return "bool";
-    case T::addr: return "addr";
-    case T::dict: return "dict";
-    case T::utf8: return "utf8";
-    case T::utf8_list: return "utf8_list";
-  }
-  return "?";
-}
-
-size_t width(T t) {
-  switch (t) {
-    case T::u8: case T::boolean: return 1;
-    case T::u16: return 2;
-    case T::u32: case T::i32: return 4;
-    case T::u64: case T::i64: case T::ts: return 8;
-    case T::addr: return 16;
-    default: return 0;  // variable
-  }
-}
-
-struct ColDef {
-  const char *name;
-  T type;
-};
-
-// Per kind, in the order of COLUMNS in src/capture/schema.ts (without `kind`).
-#define PROC_COLS {"ts", T::ts}, {"cgroup_id", T::u64}, {"pid", T::u32}, {"tid", T::u32}, {"comm", T::dict}
-#define NET_COLS                                                                                  \
-  {"protocol", T::u8}, {"family", T::u16}, {"laddr", T::addr}, {"lport", T::u16}, {"raddr", T::addr}, \
-      {"rport", T::u16}, {"sock_cookie", T::u64}
-const std::map<std::string, std::vector<ColDef>> KIND_COLS = {
-    {"syscall",
-     {PROC_COLS, {"syscall_nr", T::i32}, {"compat", T::boolean}, {"filtered", T::boolean}, {"count", T::u64},
-      {"errors", T::u64}, {"denied", T::u64}, {"denied_errno", T::i32}}},
-    {"exec",
-     {PROC_COLS, {"ppid", T::u32}, {"uid", T::u32}, {"filename", T::dict}, {"argv", T::utf8_list},
-      {"truncated", T::boolean}}},
-    {"fork", {PROC_COLS, {"ppid", T::u32}}},
-    {"exit", {PROC_COLS, {"exit_code", T::i32}}},
-    {"open",
-     {PROC_COLS, {"syscall_nr", T::i32}, {"uid", T::u32}, {"path", T::dict}, {"open_flags", T::u32},
-      {"fs_type", T::dict}, {"fs_magic", T::u64}, {"ret", T::i64}, {"truncated", T::boolean}}},
-    {"connect", {PROC_COLS, {"uid", T::u32}, {"ret", T::i64}, NET_COLS}},
-    {"accept", {PROC_COLS, {"uid", T::u32}, {"ret", T::i64}, NET_COLS}},
-    {"close",
-     {PROC_COLS, NET_COLS, {"duration_ns", T::u64}, {"bytes_sent", T::u64}, {"bytes_received", T::u64}}},
-};
-
-struct Column {
-  T type;
-  std::vector<uint8_t> data;          // fixed-width values, or string bytes
-  std::vector<int32_t> offsets{0};    // strings: n+1 offsets into data
-  std::vector<int32_t> listOffsets{0};  // utf8_list: n+1 offsets into the strings
-};
-
-// A batch of one kind. Rows are appended with a Row writer that walks the columns in order and
-// checks each value's type against the declaration (a mismatch is a bug: abort loudly).
-struct Batch {
-  std::string kind;
-  const std::vector<ColDef> *defs;
-  std::vector<Column> cols;
-  uint32_t length = 0;
-  explicit Batch(const std::string &k) : kind(k), defs(&KIND_COLS.at(k)) {
-    for (auto &d : *defs) cols.push_back(Column{d.type});
-  }
-  size_t bytes() const {
-    size_t n = 0;
-    for (auto &c : cols) n += c.data.size() + 4 * (c.offsets.size() + c.listOffsets.size());
-    return n;
-  }
-};
-
-struct Row {
-  Batch &b;
-  size_t i = 0;
-  explicit Row(Batch &batch) : b(batch) {}
-  Column &next(T t) {
-    if (i >= b.cols.size() || b.cols[i].type != t) {
-      fprintf(stderr, "contxray: column %zu of %s is not %s\n", i, b.kind.c_str(), type_name(t));
-      abort();
-    }
-    return b.cols[i++];
-  }
-  template <typename V>
-  void fixed(Column &c, V v) {
-    const uint8_t *p = reinterpret_cast<const uint8_t *>(&v);
-    c.data.insert(c.data.end(), p, p + sizeof(v));
-  }
-  Row &u8(uint8_t v) { fixed(next(T::u8), v); return *this; }
-  Row &u16(uint16_t v) { fixed(next(T::u16), v); return *this; }
-  Row &u32(uint32_t v) { fixed(next(T::u32), v); return *this; }
-  Row &i32(int32_t v) { fixed(next(T::i32), v); return *this; }
-  Row &u64(uint64_t v) { fixed(next(T::u64), v); return *this; }
-  Row &i64(int64_t v) { fixed(next(T::i64), v); return *this; }
-  Row &ts(int64_t v) { fixed(next(T::ts), v); return *this; }
-  Row &boolean(bool v) { fixed(next(T::boolean), uint8_t(v ? 1 : 0)); return *this; }
-  Row &addr(const uint8_t *a) {
-    Column &c = next(T::addr);
-    c.data.insert(c.data.end(), a, a + 16);
-    return *this;
-  }
-  static void str_into(Column &c, const char *s, size_t n) {
-    c.data.insert(c.data.end(), s, s + n);
-    c.offsets.push_back(int32_t(c.data.size()));
-  }
-  Row &str(T t, const char *s, size_t n) { str_into(next(t), s, n); return *this; }
-  Row &dict(const char *s, size_t n) { return str(T::dict, s, n); }
-  Row &cstr(const char *s, size_t max) { return dict(s, strnlen(s, max)); }
-  // NUL-separated strings (the raw argv area); a trailing partial string is kept.
-  Row &list(const char *s, size_t n) {
-    Column &c = next(T::utf8_list);
-    size_t start = 0;
-    for (size_t k = 0; k < n; k++) {
-      if (s[k] == 0) {
-        str_into(c, s + start, k - start);
-        start = k + 1;
-      }
-    }
-    if (start < n) str_into(c, s + start, n - start);
-    c.listOffsets.push_back(int32_t(c.offsets.size() - 1));
-    return *this;
-  }
-  void done() {
-    if (i != b.cols.size()) {
-      fprintf(stderr, "contxray: %s row has %zu of %zu columns\n", b.kind.c_str(), i, b.cols.size());
-      abort();
-    }
-    b.length++;
-  }
-};
 
 // ------------------------------------------------------------------ recorder
 
@@ -375,7 +229,7 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
   Batch &BatchOf(uint8_t kind) {
     if (!batch_of_[kind]) {
       auto it = batches_.find(KIND_OF[kind]);
-      if (it == batches_.end()) it = batches_.emplace(KIND_OF[kind], Batch(KIND_OF[kind])).first;
+      if (it == batches_.end()) it = batches_.emplace(KIND_OF[kind], Batch(kind_cols(kind))).first;
       batch_of_[kind] = &it->second;
     }
     return *batch_of_[kind];
@@ -398,9 +252,7 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
       native_["errors.bad_record"]++;
       return;
     }
-    static const size_t min_size[] = {0, 0, offsetof(cx_exec, data), sizeof(cx_fork), sizeof(cx_exit),
-                                      offsetof(cx_open, path), sizeof(cx_sock), sizeof(cx_sock), sizeof(cx_sock)};
-    if (size < min_size[kind]) {
+    if (size < kind_cols(kind)->min_size) {
       native_["errors.bad_record"]++;
       return;
     }
@@ -409,43 +261,8 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
       drops_native_n_[kind]++;
       return;
     }
-    const cx_hdr *h = reinterpret_cast<const cx_hdr *>(d);
     Batch &b = BatchOf(kind);
-    Row r(b);
-    r.ts(int64_t(h->ts) + offset_).u64(h->cgroup_id).u32(h->pid).u32(h->tid).cstr(h->comm, CX_COMM_LEN);
-    switch (kind) {
-      case CX_EXEC: {
-        auto *e = reinterpret_cast<const cx_exec *>(d);
-        size_t fl = e->filename_len, al = e->argv_len;
-        if (offsetof(cx_exec, data) + fl + al > size) fl = al = 0;
-        r.u32(e->ppid).u32(h->uid).dict(e->data, fl).list(e->data + fl, al).boolean(h->truncated);
-        break;
-      }
-      case CX_FORK:
-        r.u32(reinterpret_cast<const cx_fork *>(d)->ppid);
-        break;
-      case CX_EXIT:
-        r.i32(reinterpret_cast<const cx_exit *>(d)->exit_code);
-        break;
-      case CX_OPEN: {
-        auto *e = reinterpret_cast<const cx_open *>(d);
-        size_t pl = e->path_len;
-        if (offsetof(cx_open, path) + pl > size) pl = 0;
-        r.i32(e->nr).u32(h->uid).dict(e->path, pl).u32(e->flags).cstr(e->fs_type, CX_FSTYPE_LEN)
-            .u64(e->fs_magic).i64(e->ret).boolean(h->truncated);
-        break;
-      }
-      case CX_CONNECT:
-      case CX_ACCEPT:
-      case CX_CLOSE: {
-        auto *e = reinterpret_cast<const cx_sock *>(d);
-        if (kind != CX_CLOSE) r.u32(h->uid).i64(e->ret);
-        r.u8(e->protocol).u16(e->family).addr(e->laddr).u16(e->lport).addr(e->raddr).u16(e->rport).u64(e->cookie);
-        if (kind == CX_CLOSE) r.u64(e->duration_ns).u64(e->bytes_sent).u64(e->bytes_received);
-        break;
-      }
-    }
-    r.done();
+    if (!decode_row(b, d, size, offset_)) native_["errors.bad_record"]++;
     // decoded size, near enough for the maxPendingBytes cap (no walk over the columns per event)
     pending_bytes_ += size + 8 * b.cols.size();
   }
@@ -505,18 +322,18 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
       return ab;
     };
     switch (c.type) {
-      case T::u8: case T::boolean: case T::addr:
+      case CXT_U8: case CXT_BOOL: case CXT_ADDR:
         return Napi::Uint8Array::New(env, c.data.size(), copy(c.data.data(), c.data.size()), 0);
-      case T::u16: return Napi::Uint16Array::New(env, n, copy(c.data.data(), c.data.size()), 0);
-      case T::u32: return Napi::Uint32Array::New(env, n, copy(c.data.data(), c.data.size()), 0);
-      case T::i32: return Napi::Int32Array::New(env, n, copy(c.data.data(), c.data.size()), 0);
-      case T::u64:
+      case CXT_U16: return Napi::Uint16Array::New(env, n, copy(c.data.data(), c.data.size()), 0);
+      case CXT_U32: return Napi::Uint32Array::New(env, n, copy(c.data.data(), c.data.size()), 0);
+      case CXT_I32: return Napi::Int32Array::New(env, n, copy(c.data.data(), c.data.size()), 0);
+      case CXT_U64:
         return Napi::TypedArrayOf<uint64_t>::New(env, n, copy(c.data.data(), c.data.size()), 0, napi_biguint64_array);
-      case T::i64: case T::ts:
+      case CXT_I64: case CXT_TS:
         return Napi::TypedArrayOf<int64_t>::New(env, n, copy(c.data.data(), c.data.size()), 0, napi_bigint64_array);
-      case T::dict: case T::utf8: case T::utf8_list: {
+      case CXT_DICT: case CXT_UTF8: case CXT_UTF8_LIST: {
         Napi::Object o = Napi::Object::New(env);
-        if (c.type == T::utf8_list)
+        if (c.type == CXT_UTF8_LIST)
           o.Set("listOffsets", Napi::Int32Array::New(env, c.listOffsets.size(),
                                                       copy(c.listOffsets.data(), 4 * c.listOffsets.size()), 0));
         o.Set("offsets", Napi::Int32Array::New(env, c.offsets.size(), copy(c.offsets.data(), 4 * c.offsets.size()), 0));
@@ -529,10 +346,10 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
 
   static Napi::Object BatchToJs(Napi::Env env, Batch &b) {
     Napi::Object o = Napi::Object::New(env);
-    o.Set("kind", b.kind);
+    o.Set("kind", b.def->name);
     o.Set("length", Napi::Number::New(env, b.length));
     Napi::Object cols = Napi::Object::New(env);
-    for (size_t i = 0; i < b.cols.size(); i++) cols.Set((*b.defs)[i].name, ToJs(env, b.cols[i], b.length));
+    for (size_t i = 0; i < b.cols.size(); i++) cols.Set(b.def->cols[i].name, ToJs(env, b.cols[i], b.length));
     o.Set("columns", cols);
     return o;
   }
@@ -588,27 +405,25 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
       k = next;
       if (k.epoch == old) keys.push_back(k);
     }
-    Batch b("syscall");
+    Batch b(kind_cols(0));
     size_t vsz = (sizeof(cx_sc_val) + 7) & ~size_t(7);
     std::vector<uint8_t> vals(vsz * ncpus_);
     for (auto &key : keys) {
       if (bpf_map_lookup_elem(fd, &key, vals.data())) continue;
       bpf_map_delete_elem(fd, &key);
-      cx_sc_val sum{};
+      cx_sc_row row{};
+      row.ts = uint64_t(window_start_ - offset_);
+      row.k = key;
       for (int c = 0; c < ncpus_; c++) {
         auto *v = reinterpret_cast<const cx_sc_val *>(vals.data() + c * vsz);
-        sum.count += v->count;
-        sum.errors += v->errors;
-        sum.denied += v->denied;
-        if (!sum.comm[0] && v->comm[0]) memcpy(sum.comm, v->comm, CX_COMM_LEN);
+        row.v.count += v->count;
+        row.v.errors += v->errors;
+        row.v.denied += v->denied;
+        if (!row.v.comm[0] && v->comm[0]) memcpy(row.v.comm, v->comm, CX_COMM_LEN);
       }
-      if (key.nr < 0 || key.nr >= 1024) unknown_ += sum.count + sum.denied;
-      syscalls_total_ += sum.count;
-      Row r(b);
-      r.ts(window_start_).u64(key.cgroup_id).u32(key.pid).u32(key.tid).cstr(sum.comm, CX_COMM_LEN);
-      r.i32(key.nr).boolean(key.compat).boolean(key.filtered).u64(sum.count).u64(sum.errors).u64(sum.denied)
-          .i32(key.denied_errno);
-      r.done();
+      if (key.syscall_nr < 0 || key.syscall_nr >= 1024) unknown_ += row.v.count + row.v.denied;
+      syscalls_total_ += row.v.count;
+      decode_row(b, reinterpret_cast<const uint8_t *>(&row), sizeof(row), offset_);
     }
     window_start_ = now;
     return BatchToJs(env, b);
@@ -706,46 +521,34 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
 Napi::Value DescribeColumns(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
-  for (auto &kv : KIND_COLS) {
-    Napi::Array a = Napi::Array::New(env, kv.second.size());
-    for (size_t i = 0; i < kv.second.size(); i++) {
+  for (const cx_kind_cols *k : all_kind_cols()) {
+    Napi::Array a = Napi::Array::New(env, k->n);
+    for (size_t i = 0; i < k->n; i++) {
       Napi::Array pair = Napi::Array::New(env, 2);
-      pair.Set(uint32_t(0), kv.second[i].name);
-      pair.Set(uint32_t(1), type_name(kv.second[i].type));
+      pair.Set(uint32_t(0), k->cols[i].name);
+      pair.Set(uint32_t(1), type_name(k->cols[i].type));
       a.Set(uint32_t(i), pair);
     }
-    o.Set(kv.first, a);
+    o.Set(k->name, a);
   }
   return o;
 }
 
-// The decoder's view of the shared structs (compared with a gcc build of bpf/contxray.h).
+// Where this compiler puts every member the decoder reads (compared with the BPF object's BTF
+// by test/unit/native-schema.test.ts).
 Napi::Value Layout(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
-  Napi::Object o = Napi::Object::New(env);
-#define L(name, v) o.Set(name, Napi::Number::New(env, double(v)))
-  L("cx_hdr", sizeof(cx_hdr));
-  L("cx_hdr.ts", offsetof(cx_hdr, ts));
-  L("cx_hdr.cgroup_id", offsetof(cx_hdr, cgroup_id));
-  L("cx_hdr.comm", offsetof(cx_hdr, comm));
-  L("cx_exec", sizeof(cx_exec));
-  L("cx_exec.ppid", offsetof(cx_exec, ppid));
-  L("cx_exec.argv_len", offsetof(cx_exec, argv_len));
-  L("cx_exec.data", offsetof(cx_exec, data));
-  L("cx_fork", sizeof(cx_fork));
-  L("cx_exit", sizeof(cx_exit));
-  L("cx_exit.exit_code", offsetof(cx_exit, exit_code));
-  L("cx_open", sizeof(cx_open));
-  L("cx_open.fs_type", offsetof(cx_open, fs_type));
-  L("cx_open.path", offsetof(cx_open, path));
-  L("cx_sock", sizeof(cx_sock));
-  L("cx_sock.laddr", offsetof(cx_sock, laddr));
-  L("cx_sock.family", offsetof(cx_sock, family));
-  L("cx_sc_key", sizeof(cx_sc_key));
-  L("cx_sc_key.epoch", offsetof(cx_sc_key, epoch));
-  L("cx_sc_val", sizeof(cx_sc_val));
-#undef L
-  return o;
+  const auto &abi = abi_members();
+  Napi::Array a = Napi::Array::New(env, abi.size());
+  for (size_t i = 0; i < abi.size(); i++) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("struct", abi[i].strct);
+    o.Set("member", abi[i].member);
+    o.Set("offset", Napi::Number::New(env, double(abi[i].offset)));
+    o.Set("size", Napi::Number::New(env, double(abi[i].size)));
+    a.Set(uint32_t(i), o);
+  }
+  return a;
 }
 
 void Cleanup(void *) {

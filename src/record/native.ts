@@ -63,7 +63,15 @@ export interface ProgramStats {
 interface Addon {
   Recorder: new (opts: object) => AddonRecorder;
   describeColumns(): Record<string, [string, string][]>;
-  layout(): Record<string, number>;
+  layout(): AbiMember[];
+}
+
+/** Where the decoder's compiler put a member it reads (member '' = the struct's size). */
+export interface AbiMember {
+  struct: string;
+  member: string;
+  offset: number;
+  size: number;
 }
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -201,8 +209,8 @@ export class NativeRecorder {
     return loadAddon().describeColumns();
   }
 
-  /** sizeof/offsetof of the shared event structs as the decoder was compiled. */
-  static layout(): Record<string, number> {
+  /** offsetof/sizeof of every record member the decoder reads, as the addon was compiled. */
+  static layout(): AbiMember[] {
     return loadAddon().layout();
   }
 }
