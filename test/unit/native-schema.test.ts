@@ -11,7 +11,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { columnsOf, type Kind } from '../../src/capture/schema.js';
-import { addonBuilt, NativeRecorder } from '../../src/record/native.js';
+import { addonBuilt, addonErrorMessage, addonOptions, NativeRecorder } from '../../src/record/native.js';
+import { CliError, EXIT } from '../../src/util/errors.js';
 import { requireOrSkip } from '../helpers/env.js';
 
 const NATIVE_KINDS: Kind[] = ['syscall', 'exec', 'fork', 'exit', 'open', 'connect', 'accept', 'close'];
@@ -90,4 +91,26 @@ test("every member the decoder reads sits at the same offset, with the same size
       wrong.push(`${m.struct}.${m.member}: BPF offset ${b.bits_offset / 8} size ${btfSize(types, b.type_id)}, decoder offset ${m.offset} size ${m.size}`);
   }
   assert.deepEqual(wrong, [], 'the BPF programs and the decoder lay the records out alike');
+});
+
+test('addon failures become one line; options are validated and defaulted in TypeScript', () => {
+  assert.equal(
+    addonErrorMessage({ code: 'load', program: 'sys_enter', detail: 'Permission denied', log: "R1 invalid mem access 'scalar'" }),
+    "loading the BPF programs was refused: Permission denied (prog 'sys_enter': R1 invalid mem access 'scalar')",
+  );
+  assert.equal(
+    addonErrorMessage({ code: 'load', program: '', detail: 'Operation not permitted', log: 'Error in probe\nmore' }),
+    'loading the BPF programs was refused: Operation not permitted (Error in probe)',
+  );
+  assert.equal(addonErrorMessage({ code: 'tracepoint', program: 'tp_btf/sys_enter', detail: 'No such file or directory' }), 'tracepoint tp_btf/sys_enter is missing on this kernel');
+  assert.deepEqual(addonOptions({ opens: 'host' }), {
+    opensMode: 1,
+    ringBufferBytes: 16 << 20,
+    maxPendingBytes: 512 << 20,
+    maxArgvBytes: 16384,
+    floorOnly: false,
+  });
+  assert.equal(addonOptions({ opens: 'all', ringBufferBytes: 5000 }).ringBufferBytes, 8192);
+  assert.throws(() => addonOptions({ opens: 'host', maxArgvBytes: 0 }), (e: unknown) => e instanceof CliError && e.exitCode === EXIT.usage);
+  assert.throws(() => addonOptions({ opens: 'bogus' as 'host' }), (e: unknown) => e instanceof CliError && e.exitCode === EXIT.usage);
 });
