@@ -10,7 +10,11 @@
 #include "columns.gen.h"
 
 const char *type_name(cx_type t) {
-  static const char *const names[] = {"u8", "u16", "u32", "i32", "u64", "i64", "timestamp", "bool", "addr", "dict", "utf8", "utf8_list"};
+  static const char *const names[] = {
+      [CXT_U8] = "u8",     [CXT_U16] = "u16",   [CXT_U32] = "u32",         [CXT_I32] = "i32",
+      [CXT_U64] = "u64",   [CXT_I64] = "i64",   [CXT_TS] = "timestamp",    [CXT_BOOL] = "bool",
+      [CXT_ADDR] = "addr", [CXT_DICT] = "dict", [CXT_UTF8] = "utf8",       [CXT_UTF8_LIST] = "utf8_list",
+  };
   static_assert(sizeof(names) / sizeof(names[0]) == CXT_UTF8_LIST + 1, "a name per cx_type");
   return names[t];
 }
