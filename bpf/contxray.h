@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Structures shared by the BPF programs (bpf/contxray.bpf.c) and the native decoder
- * (native/contxray.cc). Layouts are checked by test/unit/native-schema.test.ts, which compiles
- * a small C file printing offsetof/sizeof and compares them with EVENT_LAYOUT in native.ts.
- * Every field has a fixed width so the BPF (clang -target bpf) and host (gcc x86_64/arm64)
- * layouts are identical.
+ * (native/decode.cc). A member named like a column of src/capture/schema.ts feeds that column:
+ * scripts/gen-native-columns.mjs turns the pair into native/columns.gen.h (see its header for the
+ * naming rules). test/unit/native-schema.test.ts compares every member the decoder reads with
+ * the BPF object's BTF. Every field has a fixed width so the BPF (clang -target bpf) and host
+ * (g++ x86_64/arm64) layouts are identical.
  */
 #ifndef CONTXRAY_H
 #define CONTXRAY_H
@@ -62,6 +63,7 @@ enum cx_counter {
 	CXC_OPENS_SKIPPED_ROOTFS,
 	CXC_DROP_SOCK_MAP_FULL,
 	CXC_DROP_INFLIGHT_MAP_FULL,
+	CXC_SIGRETURN_EXIT_SKIPPED,
 	CXC_NR,
 };
 
@@ -112,8 +114,8 @@ struct cx_open {
 	struct cx_hdr h;
 	__s64 ret;
 	__u64 fs_magic;
-	__s32 nr;
-	__u32 flags;
+	__s32 syscall_nr;
+	__u32 open_flags;
 	__u16 path_len;
 	__u16 pad[3];
 	char fs_type[CX_FSTYPE_LEN];
@@ -124,7 +126,7 @@ struct cx_open {
 struct cx_sock {
 	struct cx_hdr h;
 	__s64 ret; /* connect/accept result; 0 for close */
-	__u64 cookie;
+	__u64 sock_cookie;
 	__u64 duration_ns; /* close only */
 	__u64 bytes_sent; /* close only: tcp_sock.bytes_acked */
 	__u64 bytes_received; /* close only */
@@ -142,19 +144,32 @@ struct cx_sc_key {
 	__u64 cgroup_id;
 	__u32 pid;
 	__u32 tid;
-	__s32 nr;
+	__s32 syscall_nr;
 	__s32 denied_errno;
 	__u8 epoch; /* 0/1: user space flips `epoch` and drains the other half */
 	__u8 compat;
 	__u8 filtered;
-	__u8 pad[5];
+	__u8 pad;
+	/* the task's program generation (bumped at exec and PR_SET_NAME): calls made before and
+	 * after an exec are separate rows, each with the comm of the program that made them */
+	__u32 xgen;
 };
 
 struct cx_sc_val {
 	__u64 count;
 	__u64 errors;
 	__u64 denied;
-	char comm[CX_COMM_LEN]; /* comm of the first call of the key in the window */
+	char comm[CX_COMM_LEN]; /* comm of the key's program (one per xgen) */
+};
+
+/*
+ * User space's view of one syscall aggregate (the key, the values summed over CPUs, the window
+ * start as boot-time ns): what the decoder turns into a `syscall` row. Never in a BPF map.
+ */
+struct cx_sc_row {
+	__u64 ts;
+	struct cx_sc_key k;
+	struct cx_sc_val v;
 };
 
 /* Both compilers (clang -target bpf, g++ for the addon) must agree with these numbers. */

@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "contxray",
-      "sources": ["contxray.cc"],
+      "sources": ["addon.cc", "recorder.cc", "syscalls.cc", "decode.cc", "js.cc", "errors.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "../bpf",

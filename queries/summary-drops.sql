@@ -2,7 +2,7 @@
 SELECT host, capture, name, value
 FROM stats
 WHERE value > 0 AND (name LIKE 'drops.%' OR name LIKE 'truncated.%' OR name LIKE 'errors.%'
-                     OR name IN ('syscall.unknown', 'recorder.invalid_utf8'))
+                     OR name IN ('syscall.unknown', 'syscall.sigreturn_exit_skipped', 'recorder.invalid_utf8'))
 UNION ALL
 SELECT host, capture, 'syscall numbers without a name in the capture''s table: ' || string_agg(DISTINCT nr::VARCHAR, ', ' ORDER BY nr::VARCHAR), sum(count)::UBIGINT
 FROM syscalls WHERE name IS NULL

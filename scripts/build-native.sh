@@ -4,6 +4,9 @@
 #   bpf/.output/contxray.bpf.o  CO-RE object (clang -target bpf)
 #   bpf/.output/contxray.skel.h bpftool skeleton, embedded in the addon
 #   native/build/Release/contxray.node
+# native/columns.gen.h (the decoder's tables) is checked in: after changing a column in
+# src/capture/schema.ts or a struct in bpf/contxray.h, run `npm run build` then
+# `node scripts/gen-native-columns.mjs` (docs/bpf.md, "How to add a field to an event").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -26,7 +26,7 @@ export const META = {
 } as const;
 
 export const KINDS = [
-  'syscall', // in-kernel aggregate: one row per (window, cgroup, pid, tid, nr, compat, filtered, denied_errno)
+  'syscall', // in-kernel aggregate: one row per (window, cgroup, pid, tid, program, nr, compat, filtered, denied_errno); a thread's rows before and after an exec carry their own comm
   'exec', // a successful execve/execveat (sched_process_exec)
   'fork', // a new process (not a thread); pid/tid = child, ppid = parent
   'exit', // a process exited (group leader); exit_code = raw wait status

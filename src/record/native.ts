@@ -43,6 +43,58 @@ export interface RecorderOptions {
 }
 
 export const MAX_ARGV_BYTES = 16384;
+const OPENS_MODE = { none: 0, host: 1, all: 2 } as const; // enum cx_opens in bpf/contxray.h
+
+/** The addon's options: every one validated and defaulted here (the addon applies them as given). */
+export function addonOptions(opts: RecorderOptions): Record<string, number | boolean> {
+  if (!(opts.opens in OPENS_MODE)) throw new CliError(`opens must be host, all or none`, EXIT.usage);
+  const maxArgv = opts.maxArgvBytes ?? MAX_ARGV_BYTES;
+  if (!(Number.isInteger(maxArgv) && maxArgv >= 1 && maxArgv <= MAX_ARGV_BYTES)) {
+    throw new CliError(`maxArgvBytes must be between 1 and ${MAX_ARGV_BYTES}`, EXIT.usage);
+  }
+  const ring = opts.ringBufferBytes ?? 16 << 20;
+  if (!(Number.isInteger(ring) && ring > 0 && ring <= 2 ** 30)) throw new CliError('ringBufferBytes must be 1 B to 1 GiB', EXIT.usage);
+  let ringBufferBytes = 4096; // a power of two, at least a page
+  while (ringBufferBytes < ring) ringBufferBytes *= 2;
+  const maxPendingBytes = opts.maxPendingBytes ?? 512 * 2 ** 20;
+  if (!(Number.isInteger(maxPendingBytes) && maxPendingBytes >= 0)) throw new CliError('maxPendingBytes must be a byte count', EXIT.usage);
+  return { opensMode: OPENS_MODE[opts.opens], ringBufferBytes, maxPendingBytes, maxArgvBytes: maxArgv, floorOnly: opts.floorOnly === true };
+}
+
+/** What the addon throws: a code, the program concerned, strerror, the verifier's or libbpf's last words. */
+interface AddonError {
+  code?: string;
+  program?: string;
+  detail?: string;
+  log?: string;
+}
+
+/** The one-line message of an addon failure. */
+export function addonErrorMessage(err: unknown): string {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as AddonError & { message?: string };
+  const line = (s: string | undefined) => (s ?? '').split('\n')[0]!.trim();
+  const detail = line(e.detail ?? e.message ?? String(err));
+  const program = line(e.program);
+  const log = line(e.log);
+  switch (e.code) {
+    case 'open':
+      return `opening the BPF object failed: ${detail}`;
+    case 'load': {
+      const why = program ? ` (prog '${program}'${log ? `: ${log}` : ''})` : log ? ` (${log})` : '';
+      return `loading the BPF programs was refused: ${detail}${why}`;
+    }
+    case 'tracepoint':
+      return `tracepoint ${program} is missing on this kernel`;
+    case 'attach':
+      return `attaching ${program} failed: ${detail}`;
+    case 'ringbuf':
+      return `creating the ring buffer consumer failed: ${detail}`;
+    case 'map':
+      return `setting the cgroup verdict failed: ${detail}`;
+    default:
+      return detail;
+  }
+}
 export const MAX_PATH_BYTES = 4096;
 
 interface AddonRecorder {
@@ -63,7 +115,15 @@ export interface ProgramStats {
 interface Addon {
   Recorder: new (opts: object) => AddonRecorder;
   describeColumns(): Record<string, [string, string][]>;
-  layout(): Record<string, number>;
+  layout(): AbiMember[];
+}
+
+/** Where the decoder's compiler put a member it reads (member '' = the struct's size). */
+export interface AbiMember {
+  struct: string;
+  member: string;
+  offset: number;
+  size: number;
 }
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -122,22 +182,12 @@ export class NativeRecorder {
         EXIT.environment,
       );
     }
-    if (opts.maxArgvBytes !== undefined && !(opts.maxArgvBytes >= 1 && opts.maxArgvBytes <= MAX_ARGV_BYTES)) {
-      throw new CliError(`maxArgvBytes must be between 1 and ${MAX_ARGV_BYTES}`, EXIT.usage);
-    }
     const a = loadAddon();
     let r: AddonRecorder;
     try {
-      r = new a.Recorder({
-        opens: opts.opens,
-        ringBufferBytes: opts.ringBufferBytes,
-        maxPendingBytes: opts.maxPendingBytes,
-        maxArgvBytes: opts.maxArgvBytes,
-        floorOnly: opts.floorOnly === true,
-      });
+      r = new a.Recorder(addonOptions(opts));
     } catch (err) {
-      const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
-      throw new CliError(`eBPF: ${msg}`, EXIT.environment);
+      throw new CliError(`eBPF: ${addonErrorMessage(err)}`, EXIT.environment);
     }
     const rec = new NativeRecorder(r);
     open.add(rec);
@@ -169,7 +219,11 @@ export class NativeRecorder {
   /** 'record' or 'ignore' a cgroup. Until set, a cgroup BPF has seen is PENDING (recorded). */
   setCgroupVerdict(cgroupId: bigint, verdict: 'record' | 'ignore'): void {
     this.check();
-    this.r.setCgroupVerdict(cgroupId, verdict);
+    try {
+      this.r.setCgroupVerdict(cgroupId, verdict);
+    } catch (err) {
+      throw new CliError(`eBPF: ${addonErrorMessage(err)}`, EXIT.environment);
+    }
   }
 
   /** Cumulative counters: events.<kind>, drops.<kind>, drops.native.<kind>, truncated.*, … */
@@ -201,8 +255,8 @@ export class NativeRecorder {
     return loadAddon().describeColumns();
   }
 
-  /** sizeof/offsetof of the shared event structs as the decoder was compiled. */
-  static layout(): Record<string, number> {
+  /** offsetof/sizeof of every record member the decoder reads, as the addon was compiled. */
+  static layout(): AbiMember[] {
     return loadAddon().layout();
   }
 }

@@ -329,6 +329,42 @@ test('native recorder: counts stay exact while tasks block and switch CPUs, no f
   }
 });
 
+test('native recorder: a signal interrupting a blocked call is no denial (rt_sigreturn exit, nr -1)', async (t) => {
+  if (!requireOrSkip(t, IS_ROOT, 'needs root for eBPF')) return;
+  if (!requireOrSkip(t, addonBuilt(), 'native addon not built (npm run build:native)')) return;
+  if (!requireOrSkip(t, process.arch === 'x64', 'syscall numbers are x86_64')) return;
+  const bin = buildC('signal-interrupt');
+  const cg = makeCgroup('sigreturn');
+  const rec = NativeRecorder.open({ opens: 'none' });
+  try {
+    rec.setCgroupVerdict(cg.id, 'record');
+    const before = rec.counters()['syscall.sigreturn_exit_skipped'] ?? 0n;
+    const N = 200;
+    const child = spawn(bin, [path.join(cg.dir, 'cgroup.procs'), String(N)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    const batch = rec.readSyscalls();
+    assert.equal(code, 0);
+    assert.equal(out.trim(), String(N));
+    const denied: { nr: number; errno: number; denied: bigint }[] = [];
+    let sigreturns = 0n;
+    for (const { b, i } of rows([batch], 'syscall', cg.id)) {
+      const nr = col<Int32Array>(b, 'syscall_nr')[i]!;
+      if (nr === 15) sigreturns += col<BigUint64Array>(b, 'count')[i]!;
+      const d = col<BigUint64Array>(b, 'denied')[i]!;
+      if (d > 0n) denied.push({ nr, errno: col<Int32Array>(b, 'denied_errno')[i]!, denied: d });
+    }
+    assert.deepEqual(denied, [], 'an allow-all filter denies nothing (no #-1 EINTR rows)');
+    assert.ok(sigreturns >= BigInt(N), `every handler returned through rt_sigreturn (${sigreturns})`);
+    const skipped = (rec.counters()['syscall.sigreturn_exit_skipped'] ?? 0n) - before;
+    assert.ok(skipped >= BigInt(N), `the skipped exits are counted (${skipped})`);
+  } finally {
+    rec.close();
+    await cg.remove();
+  }
+});
+
 test("native recorder: --opens all, failed relative opens, argv limit", async (t) => {
   if (!requireOrSkip(t, IS_ROOT, 'needs root for eBPF')) return;
   if (!requireOrSkip(t, addonBuilt(), 'native addon not built (npm run build:native)')) return;
