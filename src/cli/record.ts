@@ -52,6 +52,12 @@ export const command: CommandModule<object, Args> = {
     const intervalMs = parseDuration(args.interval, '--interval');
     if (intervalMs < 100 || intervalMs > 60_000) throw new CliError('--interval must be between 100ms and 60s', EXIT.usage);
     const commandLine = (args['--'] ?? []).map(String);
+    // A Ctrl-C while BPF loads (seconds on a busy host) must still end in a finished file and exit 0,
+    // not in Node's default signal death: remember it and stop as soon as the recorder is running.
+    let earlySignal: NodeJS.Signals | null = null;
+    const onEarlySignal = (sig: NodeJS.Signals) => (earlySignal ??= sig);
+    process.on('SIGINT', onEarlySignal);
+    process.on('SIGTERM', onEarlySignal);
     const recorder = await Recorder.start({
       out: args.out,
       force: Boolean(args.force),
@@ -60,6 +66,10 @@ export const command: CommandModule<object, Args> = {
       includeHost: Boolean(args.host),
       intervalMs,
       maxArgvBytes: args['max-argv'],
+    }).catch((err: unknown) => {
+      process.off('SIGINT', onEarlySignal);
+      process.off('SIGTERM', onEarlySignal);
+      throw err;
     });
     const status = new StatusLine();
     const show = setInterval(() => status.update(statusText(recorder)), 500);
@@ -72,6 +82,9 @@ export const command: CommandModule<object, Args> = {
       };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
+      process.off('SIGINT', onEarlySignal);
+      process.off('SIGTERM', onEarlySignal);
+      if (earlySignal) return resolve(earlySignal);
       recorder.onFailure = () => {
         if (child && child.exitCode === null) child.kill('SIGTERM');
         resolve('write failed');

@@ -134,11 +134,12 @@ test('kill -9 of the recorder mid-run leaves a readable capture', async (t) => {
   if (!requireOrSkip(t, ready, why)) return;
   const file = join(work.dir, 'killed.arrow');
   const name = `cx-kill-${process.pid}`;
-  const rec = spawn(process.execPath, [BIN, 'record', '-o', file, '--duration', '60s'], { stdio: 'ignore' });
+  const rec = spawn(process.execPath, [BIN, 'record', '-o', file, '--duration', '120s'], { stdio: 'ignore' });
   try {
-    await new Promise((r) => setTimeout(r, 1500));
+    // Wait for the recorder itself (BPF load takes seconds on a busy host), not for a fixed time.
+    await waitForFlushes(file, 1);
     await docker('run', '-d', '--name', name, '--label', TEST_LABEL, TEST_IMAGE, 'sh', '-c', 'while true; do cat /etc/hostname >/dev/null; sleep 0.1; done');
-    await new Promise((r) => setTimeout(r, 2500));
+    await waitForFlushes(file, 3);
     rec.kill('SIGKILL');
     await new Promise((r) => rec.once('exit', r));
   } finally {
@@ -155,6 +156,20 @@ test('kill -9 of the recorder mid-run leaves a readable capture', async (t) => {
     a.close();
   }
 });
+
+/** Resolve once the capture at `file` has grown `n` times (each growth is one flush of the recorder). */
+async function waitForFlushes(file: string, n: number, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = -1;
+  let grown = 0;
+  while (grown < n) {
+    if (Date.now() > deadline) throw new Error(`${file}: grew ${grown} of ${n} times in ${timeoutMs} ms`);
+    const size = existsSync(file) ? statSync(file).size : -1;
+    if (size > 0 && last >= 0 && size > last) grown++;
+    if (size > 0) last = size;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 test('SIGINT finishes the file properly and exits 0', async (t) => {
   if (!requireOrSkip(t, ready, why)) return;
