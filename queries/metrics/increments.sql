@@ -2,15 +2,7 @@
 -- aggregates are most of the rows, and grouping them by integer ids first is what keeps the export
 -- near the load time). Family keys and label order: src/metrics/families.ts (l1, l2 = the labels
 -- after host, container_id, container). t_ns = end of the step window the events fell in.
--- Needs the one-row table metrics_params(step_ns).
-
--- Label values are hostile (container names, images, stat names): bounded here, before grouping,
--- so two long values cut to the same text become one series rather than duplicate samples.
--- Same rule as boundLabel() in src/metrics/labels.ts (checked by test/unit/metrics.test.ts).
-CREATE OR REPLACE TEMP MACRO metrics_clean(v) AS regexp_replace(v, '[\x00-\x09\x0b-\x1f\x7f]', '�', 'g');
-CREATE OR REPLACE TEMP MACRO metrics_label(v) AS
-  CASE WHEN length(metrics_clean(v)) > 128 THEN left(metrics_clean(v), 127) || '…' ELSE metrics_clean(v) END;
-
+-- Needs the one-row table metrics_params(step_ns) and the macros of labels.sql.
 CREATE OR REPLACE TEMP TABLE metric_increments AS
 WITH p AS (SELECT step_ns FROM metrics_params),
 sys AS (

@@ -9,7 +9,7 @@
  * Labels are bounded by construction: no argv, path, pid, address or port ever becomes a label.
  * Container names and ids come from the containers themselves (hostile): see labels.ts.
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry, type RegistryContentType } from 'prom-client';
 
 export type FamilyType = 'counter' | 'gauge';
 
@@ -55,7 +55,7 @@ export function familyName(f: Family): string {
 }
 
 /** The same family as a prom-client metric in `registry` (for the live exporter). */
-export function promClientMetric(f: Family, registry: Registry): Counter<string> | Gauge<string> {
+export function promClientMetric(f: Family, registry: Registry<RegistryContentType>): Counter<string> | Gauge<string> {
   const config = { name: f.name, help: f.help, labelNames: [...f.labels], registers: [registry] };
   return f.type === 'counter' ? new Counter(config) : new Gauge(config);
 }

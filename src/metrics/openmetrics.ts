@@ -13,7 +13,7 @@ import { escapeLabel } from './labels.js';
 
 export const METRICS_QUERY_DIR = `${QUERY_DIR}metrics/`;
 
-function metricsSql(name: 'increments' | 'series'): string {
+export function metricsSql(name: 'labels' | 'increments' | 'series'): string {
   return readFileSync(`${METRICS_QUERY_DIR}${name}.sql`, 'utf8');
 }
 
@@ -35,6 +35,7 @@ export function secondsText(ns: bigint): string {
 /** Computes the per-step increments (a temp table), then streams the samples to `write`. */
 export async function writeOpenMetrics(conn: DuckDBConnection, stepNs: bigint, write: (text: string) => void): Promise<ExportStats> {
   await conn.run('CREATE OR REPLACE TEMP TABLE metrics_params AS SELECT $step::BIGINT AS step_ns', { step: stepNs.toString() });
+  await conn.run(metricsSql('labels'));
   await conn.run(metricsSql('increments'));
   const result = await conn.stream(metricsSql('series'));
   const stats: ExportStats = { samples: 0, series: 0, families: 0, firstNs: null, lastNs: null };
