@@ -1,0 +1,64 @@
+/**
+ * `contxray metrics`: the metric families of docs/metrics.md computed from captures, as an
+ * OpenMetrics file for `promtool tsdb create-blocks-from openmetrics`.
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { writeOpenMetrics, secondsText } from '../metrics/openmetrics.js';
+import { createOutput } from '../metrics/output.js';
+import { parseDuration } from '../util/duration.js';
+import { CliError, EXIT, errorMessage } from '../util/errors.js';
+import { humanCount } from '../util/tty.js';
+import { openCaptures, withCaptures } from './common.js';
+
+interface Args {
+  captures?: string[];
+  db?: string;
+  out: string;
+  step: string;
+  force?: boolean;
+}
+
+const MAX_STEP_MS = 24 * 3_600_000;
+
+export function parseStep(text: string): bigint {
+  const ms = parseDuration(text, '--step');
+  if (ms < 1 || ms > MAX_STEP_MS) throw new CliError(`--step: '${text}' must be between 1ms and 24h`, EXIT.usage);
+  return BigInt(ms) * 1_000_000n;
+}
+
+export const command: CommandModule<object, Args> = {
+  command: 'metrics [captures..]',
+  describe: 'Write the Prometheus metrics of captures as OpenMetrics (for promtool backfill)',
+  builder: (y: Argv) =>
+    withCaptures(y)
+      .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'OpenMetrics file to create (FILE.om)' })
+      .option('step', { type: 'string', default: '15s', describe: 'one sample per series every STEP (set the Grafana datasource timeInterval to it)' })
+      .option('force', { type: 'boolean', describe: 'replace FILE if it exists (atomically)' })
+      .example('$0 metrics host1.arrow host2.arrow -o captures.om', 'then: promtool tsdb create-blocks-from openmetrics --max-block-duration=24h captures.om data/') as unknown as Argv<Args>,
+  handler: async (args) => {
+    const stepNs = parseStep(args.step);
+    const out = createOutput(args.out, { force: Boolean(args.force) });
+    let done = false;
+    try {
+      const analysis = await openCaptures(args.captures, args.db);
+      try {
+        const stats = await writeOpenMetrics(analysis.connection, stepNs, (t) => out.write(t));
+        out.commit();
+        done = true;
+        const span = stats.firstNs === null ? 'no samples' : `${new Date(Number(stats.firstNs / 1_000_000n)).toISOString()} … ${new Date(Number(stats.lastNs! / 1_000_000n)).toISOString()} (${secondsText(stats.firstNs)} … ${secondsText(stats.lastNs!)})`;
+        process.stderr.write(
+          `wrote ${humanCount(stats.samples)} samples of ${stats.series} series in ${stats.families} families to ${args.out}: ${span}\n` +
+            `next: promtool tsdb create-blocks-from openmetrics --max-block-duration=24h ${args.out} DATA_DIR\n`,
+        );
+      } finally {
+        analysis.close();
+      }
+    } catch (err) {
+      if (!done) out.abort();
+      if (err instanceof CliError) throw err;
+      throw new CliError(`metrics failed: ${errorMessage(err)}`, EXIT.input);
+    } finally {
+      if (!done) out.abort();
+    }
+  },
+};

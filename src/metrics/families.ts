@@ -1,0 +1,61 @@
+/**
+ * The one declaration of every contxray metric family: name, type, help and label names.
+ *
+ * Both exporters follow from this table: the offline OpenMetrics writer (`contxray metrics`,
+ * src/metrics/openmetrics.ts) and the live exporter (`record --metrics`, a prom-client registry
+ * built by `promClientMetric()` below). Counter names end in `_total` as samples; OpenMetrics
+ * declares the family without it (`# TYPE contxray_syscalls counter`), which prom-client does too.
+ *
+ * Labels are bounded by construction: no argv, path, pid, address or port ever becomes a label.
+ * Container names and ids come from the containers themselves (hostile): see labels.ts.
+ */
+import { Counter, Gauge, type Registry, type RegistryContentType } from 'prom-client';
+
+export type FamilyType = 'counter' | 'gauge';
+
+export interface Family {
+  /** Sample name as scraped (counters end in `_total`). */
+  name: string;
+  type: FamilyType;
+  help: string;
+  labels: readonly string[];
+  /** The key the offline SQL (queries/metrics/*.sql) emits this family under. */
+  key: string;
+}
+
+const C = ['host', 'container_id', 'container'] as const;
+
+export const FAMILIES: readonly Family[] = [
+  { key: 'container_info', name: 'contxray_container_info', type: 'gauge', labels: [...C, 'image', 'runtime'], help: 'Recorded container (always 1): its id, name, image and runtime' },
+  { key: 'syscalls', name: 'contxray_syscalls_total', type: 'counter', labels: [...C, 'syscall'], help: 'System calls made by the container, by syscall name' },
+  { key: 'syscall_errors', name: 'contxray_syscall_errors_total', type: 'counter', labels: [...C, 'syscall'], help: 'System calls that returned an error (negative errno)' },
+  { key: 'seccomp_denied', name: 'contxray_seccomp_denied_total', type: 'counter', labels: [...C, 'syscall'], help: 'System calls stopped by a seccomp filter before they ran' },
+  { key: 'execs', name: 'contxray_execs_total', type: 'counter', labels: [...C], help: 'Successful execve/execveat calls' },
+  { key: 'forks', name: 'contxray_forks_total', type: 'counter', labels: [...C], help: 'New processes (not threads)' },
+  { key: 'exits', name: 'contxray_exits_total', type: 'counter', labels: [...C], help: 'Processes that exited' },
+  { key: 'file_opens', name: 'contxray_file_opens_total', type: 'counter', labels: [...C, 'fs_type'], help: 'Recorded file opens, by filesystem type of the opened file' },
+  { key: 'file_open_failures', name: 'contxray_file_open_failures_total', type: 'counter', labels: [...C], help: 'Recorded file opens that failed' },
+  {
+    key: 'tcp_connections',
+    name: 'contxray_tcp_connections_total',
+    type: 'counter',
+    labels: [...C, 'direction', 'peer_container'],
+    help: 'TCP connections: outbound (connect) or inbound (accept), by peer container name (external or host outside the recorded containers)',
+  },
+  { key: 'recorder_events', name: 'contxray_recorder_events_total', type: 'counter', labels: ['host', 'kind'], help: 'Events the recorder handled, by event kind' },
+  { key: 'recorder_drops', name: 'contxray_recorder_drops_total', type: 'counter', labels: ['host', 'reason'], help: 'Events the recorder lost, by reason (ring buffer full, native queue …)' },
+  { key: 'recorder_truncations', name: 'contxray_recorder_truncations_total', type: 'counter', labels: ['host', 'reason'], help: 'Values the recorder cut at its limits (argv, path …)' },
+];
+
+export const FAMILY_BY_KEY: ReadonlyMap<string, Family> = new Map(FAMILIES.map((f) => [f.key, f]));
+
+/** The family name OpenMetrics declares in `# TYPE`/`# HELP`: counters without `_total`. */
+export function familyName(f: Family): string {
+  return f.type === 'counter' ? f.name.replace(/_total$/, '') : f.name;
+}
+
+/** The same family as a prom-client metric in `registry` (for the live exporter). */
+export function promClientMetric(f: Family, registry: Registry<RegistryContentType>): Counter<string> | Gauge<string> {
+  const config = { name: f.name, help: f.help, labelNames: [...f.labels], registers: [registry] };
+  return f.type === 'counter' ? new Counter(config) : new Gauge(config);
+}
