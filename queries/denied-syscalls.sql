@@ -7,6 +7,6 @@ SELECT host, coalesce(container, '(host)') AS container, comm, coalesce(name, '#
         'pidfd_send_signal', 'preadv2', 'pwritev2', 'copy_file_range', 'fchmodat2', 'rseq', 'io_uring_setup')) AS expected,
        sum(denied)::UBIGINT AS denied
 FROM syscalls
-WHERE denied > 0 AND ($container::VARCHAR IS NULL OR container = $container OR starts_with(container_id, $container))
+WHERE denied > 0 AND nr >= 0 AND ($container::VARCHAR IS NULL OR container = $container OR starts_with(container_id, $container))
 GROUP BY ALL
 ORDER BY expected, denied DESC;

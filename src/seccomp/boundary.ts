@@ -113,7 +113,8 @@ export function selectSyscalls(rows: readonly SyscallUse[], opts: SelectOptions 
       continue;
     }
     if (r.compat && (r.calls > 0n || r.denied > 0n)) compatUsed = true;
-    if (r.denied > 0n) {
+    // nr −1 is no syscall: older recorders counted rt_sigreturn restoring an interrupted call's -EINTR as one.
+    if (r.denied > 0n && r.nr >= 0) {
       const k = `${keyOf(r)}:${r.denied_errno}`;
       const d = denied.get(k) ?? { name: r.name, nr: r.nr, arch: r.arch, errno: r.denied_errno, calls: 0n, comms: [] };
       d.calls += r.denied;

@@ -119,7 +119,7 @@ export function checkProfile(p: DockerProfile, rows: readonly SyscallUse[], nati
   const all = [...groups.values()].sort((a, b) => (b.calls > a.calls ? 1 : b.calls < a.calls ? -1 : 0));
   const denied = new Map<string, CheckResult['deniedAtRecord'][number]>();
   for (const r of rows) {
-    if (r.denied === 0n) continue;
+    if (r.denied === 0n || r.nr < 0) continue; // nr −1: not a seccomp denial (see boundary.ts)
     const key = `${r.arch}:${r.nr}:${r.denied_errno}`;
     const d = denied.get(key) ?? { name: r.name, nr: r.nr, arch: r.arch, errno: r.denied_errno, calls: 0n, comms: [], expected: expectedDenial(r.name, r.denied_errno) };
     d.calls += r.denied;
