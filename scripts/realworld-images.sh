@@ -44,6 +44,7 @@ for name in "$@"; do
   if docker image inspect "$tag" >/dev/null 2>&1; then echo "$tag: cached"; continue; fi
   pkgs=$(packages_for "$name")
   dir=$(mktemp -d /tmp/contxray-rw-XXXXXX)
+  chmod 755 "$dir" # the root of the image: initdb runs as postgres inside the chroot
   trap 'rm -rf "$dir"' EXIT
   echo "$tag: debootstrap --include=$pkgs" >&2
   debootstrap --variant=minbase --include="$pkgs" bookworm "$dir" "$MIRROR" > "$dir.log" 2>&1 \
