@@ -1,7 +1,7 @@
 -- seccomp: was the container's start recorded? per capture: capture vs container start, execs and runtime-init calls seen
 -- params: container_id
 WITH seen AS (
-  SELECT host, capture, count(*) FILTER (WHERE comm LIKE 'runc%') AS runtime_rows
+  SELECT host, capture, count(*) FILTER (WHERE comm = 'runc' OR comm = 'exe' OR starts_with(comm, 'runc:[')) AS runtime_rows
   FROM syscalls WHERE container_id = $container_id GROUP BY ALL
 ), ex AS (
   SELECT host, capture, count(*) AS execs FROM execs WHERE container_id = $container_id GROUP BY ALL

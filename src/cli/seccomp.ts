@@ -12,11 +12,11 @@ import { compareWithDefault } from '../seccomp/compare.js';
 import { loadContainerUse } from '../seccomp/load.js';
 import { buildProfile, profileJson } from '../seccomp/profile.js';
 import { spoYaml } from '../seccomp/spo.js';
-import { startWarnings } from '../seccomp/start.js';
-import { checkText, comparisonText, profileSummary } from '../seccomp/summary.js';
+import { HOW_TO_RECORD, startProblem, startWarnings } from '../seccomp/start.js';
+import { checkJson, checkText, comparisonText, profileSummary } from '../seccomp/summary.js';
 import { translateNames } from '../seccomp/translate.js';
 import type { DefaultErrno, DockerProfile, ProfileRule } from '../seccomp/types.js';
-import { ARCHES, isKnownArch, normalizeArch } from '../syscalls/index.js';
+import { ARCHES, isKnownArch, normalizeArch, syscallNumber } from '../syscalls/index.js';
 import { CliError, EXIT, errorMessage } from '../util/errors.js';
 import { warn } from '../util/tty.js';
 import { checkOutput } from '../util/outfile.js';
@@ -28,12 +28,14 @@ interface Args {
   container: string;
   out?: string;
   force?: boolean;
-  format: 'docker' | 'spo';
+  format: 'docker' | 'spo' | 'json';
   'default-errno': DefaultErrno;
   arch?: string;
   check?: string;
   'compare-default'?: boolean;
   base: 'auto' | 'runc' | 'none';
+  partial?: boolean;
+  exact?: boolean;
 }
 
 export const command: CommandModule<object, Args> = {
@@ -43,28 +45,39 @@ export const command: CommandModule<object, Args> = {
     withForce(withCaptures(y))
       .option('container', { alias: 'c', type: 'string', demandOption: true, describe: 'container name, full id or unique id prefix (same name in several captures: merged)' })
       .option('out', { alias: 'o', type: 'string', describe: 'write the profile (or the --check report) to FILE instead of stdout' })
-      .option('format', { alias: 'f', choices: ['docker', 'spo'] as const, default: 'docker' as const, describe: 'docker: Docker/OCI JSON (docker run --security-opt seccomp=FILE); spo: Kubernetes security-profiles-operator SeccompProfile YAML' })
+      .option('format', { alias: 'f', choices: ['docker', 'spo', 'json'] as const, default: 'docker' as const, describe: 'docker: Docker/OCI JSON (docker run --security-opt seccomp=FILE); spo: Kubernetes security-profiles-operator SeccompProfile YAML; json: the --check report as JSON' })
       .option('default-errno', { choices: ['EPERM', 'ENOSYS'] as const, default: 'EPERM' as const, describe: 'errno for denied calls: EPERM (not allowed) or ENOSYS (lets libc fall back, as for an old kernel); see docs/seccomp.md' })
       .option('arch', { type: 'string', describe: `write the profile for this architecture (${ARCHES.join(', ')}); default: the recorded one` })
       .option('base', { choices: ['auto', 'runc', 'none'] as const, default: 'auto' as const, describe: "add the runtime's measured post-filter base set (auto: runc for Docker containers)" })
       .option('check', { type: 'string', describe: 'instead of generating: list recorded calls PROFILE.json would deny, and calls denied while recording; exit 1 if any would be denied' })
+      .option('partial', { type: 'boolean', describe: "make a profile even from a capture that missed the container's start (it may kill the container at start)" })
+      .option('exact', { type: 'boolean', describe: 'allow only the calls recorded (no interchangeable family members such as pwritev for pwrite64; see docs/seccomp.md)' })
       .option('compare-default', { type: 'boolean', describe: "also show what Docker's default profile allows that this container never used (dangerous ones first)" })
       .example('sudo $0 record -o web.arrow -- docker run --name web nginx', 'first record it from its creation (docker stop web ends it)')
       .example('$0 seccomp web.arrow --container web -o web.json', 'a Docker profile; then: docker run --security-opt seccomp=web.json …')
       .example('$0 seccomp host1.arrow host2.arrow -c web -f spo -o web.yaml', 'merge runs from two hosts into a Kubernetes SeccompProfile')
       .example('$0 seccomp web.arrow -c web --check web.json', 'would this profile break the recorded workload?')
+      .example('$0 seccomp web.arrow -c web --check web.json -f json', 'the same for scripts')
       .example('$0 seccomp web.arrow -c web --compare-default -o /dev/null', "the attack surface removed compared with Docker's default")
       .example('$0 seccomp web.arrow -c 3f2a9c --arch aarch64 -o web-arm64.json', 'for arm64 hosts (open→openat …)') as unknown as Argv<Args>,
   handler: async (args) => {
     if (args.arch !== undefined && !isKnownArch(normalizeArch(args.arch))) {
       throw new CliError(`unknown --arch '${args.arch}'; one of ${ARCHES.join(', ')}`, EXIT.usage);
     }
+    if (args.format === 'json' && args.check === undefined) {
+      throw new CliError('--format json is the --check report; a profile is written as JSON by --format docker', EXIT.usage);
+    }
+    if (args.format === 'spo' && args.check !== undefined) throw new CliError('--check reports as text or --format json, not spo', EXIT.usage);
     const check = args.check !== undefined ? readProfile(args.check) : null;
     checkOutput(args.out, Boolean(args.force));
     const db = await openCaptures(args.captures, args.db);
     try {
       const use = await loadContainerUse(db, args.container);
       const label = use.containers[0]?.name ?? args.container;
+      const missedStart = startProblem(use.starts, label);
+      if (missedStart !== null && check === null && !args.partial) {
+        throw new CliError(`${missedStart}; ${HOW_TO_RECORD} (or --partial for a partial profile anyway)`, EXIT.failure);
+      }
       for (const w of startWarnings(use.starts, label)) warn(w);
       if (check) {
         const result = checkProfile(check, use.rows, use.arch);
@@ -74,9 +87,14 @@ export const command: CommandModule<object, Args> = {
         }
         return;
       }
-      const sel = selectSyscalls(use.rows, { baseSet: baseSetFor(args.base, use.runtime) });
-      for (const w of sel.warnings) warn(w);
       const target = normalizeArch(args.arch ?? use.arch);
+      const sel = selectSyscalls(use.rows, {
+        baseSet: baseSetFor(args.base, use.runtime),
+        perExecRows: use.perExecRows,
+        families: !args.exact,
+        exists: (n) => syscallNumber(use.arch, n) !== undefined,
+      });
+      for (const w of sel.warnings) warn(w);
       const translation = target !== normalizeArch(use.arch) ? translateNames(allowedNames(sel), use.arch, target) : undefined;
       const names = translation?.names ?? allowedNames(sel);
       const profile = buildProfile(sel, { arch: target, defaultErrno: args['default-errno'], names });

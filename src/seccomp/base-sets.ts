@@ -55,7 +55,23 @@ export const RUNC_BASE_V1: BaseSet = {
 
 export const BASE_SETS: Readonly<Record<string, BaseSet>> = { runc: RUNC_BASE_V1 };
 
-/** runc's processes before they exec the workload: runc init renames itself through these stages. */
+/**
+ * runc's processes before they exec the workload: `runc`, then `exe` (runc re-executing
+ * /proc/self/exe as `runc init`; exec names it after the file, and it bind-mounts, unmounts and
+ * execveat's its cloned binary under that name), which renames itself through the runc:[N:…] stages.
+ * Keep in step with RUNTIME_COMM in queries/seccomp-syscalls.sql and queries/seccomp-start.sql.
+ */
 export function isRuntimeInit(comm: string): boolean {
-  return comm === 'runc' || comm.startsWith('runc:[');
+  return comm === 'runc' || comm === 'exe' || comm.startsWith('runc:[');
 }
+
+/**
+ * Calls a runtime makes only to build the container (before it hands over to the workload). Used
+ * only for old captures of unconfined containers (see boundary.ts, "handover"), where the window in
+ * which runc's init exec'd the workload carries the workload's first calls under runc's name: those
+ * are kept, these are not. All of them need CAP_SYS_ADMIN or are denied by Docker's default profile.
+ */
+export const RUNTIME_SETUP_ONLY: ReadonlySet<string> = new Set([
+  'mount', 'umount2', 'pivot_root', 'chroot', 'sethostname', 'setdomainname', 'keyctl', 'unshare', 'setns',
+  'execveat', 'open_tree', 'move_mount', 'mount_setattr', 'fsopen', 'fsconfig', 'fsmount', 'fspick',
+]);

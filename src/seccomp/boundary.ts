@@ -6,15 +6,20 @@
  * after — runc's own post-filter calls (fstatfs, capset …), the workload, its exit — is filtered and
  * goes in, because the new profile replaces the one in force at that same point.
  *
- * A container run with seccomp=unconfined has no filtered call at all. Then the fallback rule is:
- * leave out everything runc's init process did (comm runc / runc:[N:…], i.e. before it exec'd the
- * workload: exec renames the process) and add the runtime's measured base set to cover its own
- * post-filter calls. That is a weaker boundary and is reported as a warning.
+ * A container run with seccomp=unconfined has no filtered call at all. Then the workload is every
+ * call not made under a runtime comm (runc, exe, runc:[N:…]: exec renames the process, so runc's
+ * init becomes the workload at its exec), and the runtime's measured base set covers runc's own
+ * post-filter calls. Captures whose syscall rows are split per exec generation give each row the
+ * comm of the program that made the calls, so that is exact. Older captures named a 1-second row
+ * after whoever called first in it: the window in which runc's init exec'd the workload holds the
+ * workload's first calls (nginx's 126 rt_sigaction, redis's umask) under runc's name. For those the
+ * "handover" rows are kept too, less the calls only a runtime's setup makes (RUNTIME_SETUP_ONLY).
  */
-import { COMPAT_EXIT_PATHS, EXIT_PATHS, isRuntimeInit, type BaseSet } from './base-sets.js';
+import { COMPAT_EXIT_PATHS, EXIT_PATHS, RUNTIME_SETUP_ONLY, isRuntimeInit, type BaseSet } from './base-sets.js';
+import { familyAdditions } from './families.js';
 import type { SyscallUse } from './types.js';
 
-export type Source = 'recorded' | 'exit-path' | 'base-set';
+export type Source = 'recorded' | 'exit-path' | 'base-set' | 'family';
 
 export interface AllowedSyscall {
   name: string;
@@ -53,12 +58,26 @@ export interface Selection {
   unknown: UnknownNumber[];
   compatUsed: boolean;
   baseSet: string | null;
+  /** Interchangeable members added (see families.ts): added name → the recorded member. */
+  familyAdded: Map<string, string>;
+  /** Things to say that need no action (shown in the summary). */
+  notes: string[];
+  /** Things a user must act on (shown as warnings). */
   warnings: string[];
 }
 
-export interface SelectOptions {
+export interface BoundaryOptions {
+  /** The capture's syscall rows are split per exec generation (see the header). Default false. */
+  perExecRows?: boolean;
+}
+
+export interface SelectOptions extends BoundaryOptions {
   /** The runtime's base set to add (null: none). */
   baseSet?: BaseSet | null;
+  /** Add interchangeable family members (default true; --exact turns it off). */
+  families?: boolean;
+  /** Does this syscall name exist on the profile's arch? (family members a target lacks are skipped) */
+  exists?: (name: string) => boolean;
 }
 
 function keyOf(r: SyscallUse): string {
@@ -66,13 +85,17 @@ function keyOf(r: SyscallUse): string {
 }
 
 /** The boundary as a predicate: which recorded calls a replacement profile would see. */
-export function boundaryOf(rows: readonly SyscallUse[]): { mode: Selection['mode']; inScope: (r: SyscallUse) => boolean } {
+export function boundaryOf(
+  rows: readonly SyscallUse[],
+  opts: BoundaryOptions = {},
+): { mode: Selection['mode']; inScope: (r: SyscallUse) => boolean } {
   const mode = rows.some((r) => r.filtered) ? 'filtered' : 'unconfined';
-  return { mode, inScope: (r) => (mode === 'filtered' ? r.filtered : !isRuntimeInit(r.comm)) };
+  const handover = (r: SyscallUse) => !opts.perExecRows && r.handover === true && r.name !== null && !RUNTIME_SETUP_ONLY.has(r.name);
+  return { mode, inScope: (r) => (mode === 'filtered' ? r.filtered : !isRuntimeInit(r.comm) || handover(r)) };
 }
 
 export function selectSyscalls(rows: readonly SyscallUse[], opts: SelectOptions = {}): Selection {
-  const { mode, inScope } = boundaryOf(rows);
+  const { mode, inScope } = boundaryOf(rows, opts);
   const allowed = new Map<string, AllowedSyscall>();
   const outside = new Map<string, { comms: Set<string>; calls: bigint; runtimeOnly: boolean }>();
   const denied = new Map<string, DeniedCall>();
@@ -90,7 +113,8 @@ export function selectSyscalls(rows: readonly SyscallUse[], opts: SelectOptions 
       continue;
     }
     if (r.compat && (r.calls > 0n || r.denied > 0n)) compatUsed = true;
-    if (r.denied > 0n) {
+    // nr −1 is no syscall: older recorders counted rt_sigreturn restoring an interrupted call's -EINTR as one.
+    if (r.denied > 0n && r.nr >= 0) {
       const k = `${keyOf(r)}:${r.denied_errno}`;
       const d = denied.get(k) ?? { name: r.name, nr: r.nr, arch: r.arch, errno: r.denied_errno, calls: 0n, comms: [] };
       d.calls += r.denied;
@@ -126,13 +150,29 @@ export function selectSyscalls(rows: readonly SyscallUse[], opts: SelectOptions 
     for (const n of base.sporadic) add(n, 'base-set', `${base.id}: ${base.runtime} calls it after installing the filter on some starts`);
   }
 
+  const familyAdded = new Map<string, string>();
+  if (opts.families ?? true) {
+    const deniedNames = new Set([...denied.values()].map((d) => d.name));
+    const recorded = new Set([...allowed.values()].filter((a) => a.sources.has('recorded')).map((a) => a.name));
+    for (const [name, member] of familyAdditions(recorded, opts.exists ?? (() => true))) {
+      // A call seccomp denied while recording stays denied with its errno (clone3 → ENOSYS …).
+      if (deniedNames.has(name) || allowed.has(name)) continue;
+      add(name, 'family', `interchangeable with ${member} (recorded)`);
+      familyAdded.set(name, member);
+    }
+  }
+
   const warnings: string[] = [];
-  if (mode === 'unconfined') {
+  const notes: string[] = [];
+  if (mode === 'unconfined' && base) {
+    notes.push(
+      `no call ran under a seccomp filter (seccomp=unconfined): left out what runc's processes (runc, exe, runc:[…]) did before the workload's exec, added the ${base.id} base set` +
+        (opts.perExecRows ? '' : "; an older capture: the workload's first calls, recorded under runc's name in the window of its exec, were kept"),
+    );
+  } else if (mode === 'unconfined') {
     warnings.push(
-      'no call in this recording ran under a seccomp filter (container started with seccomp=unconfined or --privileged?): ' +
-        "the start-up boundary falls back to leaving out everything runc's init did before exec" +
-        (base ? ` and adding the ${base.id} base set` : ' and no runtime base set was added, so the profile may not start the container') +
-        '; record under the default profile for an exact boundary',
+      'no call in this recording ran under a seccomp filter (seccomp=unconfined) and no runtime base set was added (--base none?): ' +
+        "the profile lacks runc's own calls after it installs the filter and may not start the container; use --base runc",
     );
   }
   const setupOnly: string[] = [];
@@ -144,9 +184,9 @@ export function selectSyscalls(rows: readonly SyscallUse[], opts: SelectOptions 
   }
   if (mode === 'filtered' && unfilteredOther.length > 0) {
     warnings.push(
-      `left out ${unfilteredOther.length} syscall(s) made outside any seccomp filter by processes other than runc's init ` +
+      `left out ${unfilteredOther.length} syscall(s) made outside any seccomp filter by processes other than the runtime's (runc, exe, runc:[…]) ` +
         `(${unfilteredOther.slice(0, 6).map((u) => `${u.name} by ${u.comms.join('/')}`).join(', ')}${unfilteredOther.length > 6 ? ', …' : ''}); ` +
-        'a `docker exec --privileged` or a process started before the filter would do that',
+        'a `docker exec --privileged` (or --security-opt seccomp=unconfined) does that; such a command runs under the profile without those flags, so record it that way if it must work',
     );
   }
   const byNr = <T extends { arch: string; nr: number }>(a: T, b: T) => a.arch.localeCompare(b.arch) || a.nr - b.nr;
@@ -159,6 +199,8 @@ export function selectSyscalls(rows: readonly SyscallUse[], opts: SelectOptions 
     unknown: [...unknown.values()].sort(byNr),
     compatUsed,
     baseSet: base?.id ?? null,
+    familyAdded,
+    notes,
     warnings,
   };
 }

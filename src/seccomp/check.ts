@@ -5,8 +5,9 @@
  * while recording — the answer to "why does my container break under this profile".
  */
 import { SCMP_ARCH, compatArchOf, isKnownArch, normalizeArch, syscallNumber } from '../syscalls/index.js';
-import { boundaryOf } from './boundary.js';
+import { boundaryOf, type BoundaryOptions } from './boundary.js';
 import { dockerDefault } from './docker-default.js';
+import { expectedDenial } from './fallbacks.js';
 import type { DockerProfile, ProfileRule, SyscallUse } from './types.js';
 
 export type Verdict =
@@ -22,12 +23,17 @@ export interface CheckFinding {
   comms: string[];
   pids: number;
   verdict: Verdict;
+  /** Denied on purpose so libc falls back (clone3 → ENOSYS → clone): why; null for a real failure. */
+  expected: string | null;
 }
 
 export interface CheckResult {
+  /** Real failures: recorded calls the profile would deny. */
   wouldDeny: CheckFinding[];
+  /** Recorded calls the profile denies on purpose (ENOSYS so libc falls back): not failures. */
+  expectedDenials: CheckFinding[];
   conditional: CheckFinding[];
-  deniedAtRecord: { name: string | null; nr: number; arch: string; errno: number; calls: bigint; comms: string[] }[];
+  deniedAtRecord: { name: string | null; nr: number; arch: string; errno: number; calls: bigint; comms: string[]; expected: string | null }[];
   checkedCalls: bigint;
 }
 
@@ -90,8 +96,8 @@ function withRuncCutoff(p: DockerProfile, v: Verdict, nr: number, arch: string):
   return { kind: 'deny', action: 'SCMP_ACT_ERRNO', errno: 38, why: `above the highest syscall the profile names (${highest}): runc answers ENOSYS` };
 }
 
-export function checkProfile(p: DockerProfile, rows: readonly SyscallUse[], nativeArch: string): CheckResult {
-  const { inScope } = boundaryOf(rows);
+export function checkProfile(p: DockerProfile, rows: readonly SyscallUse[], nativeArch: string, opts: BoundaryOptions = {}): CheckResult {
+  const { inScope } = boundaryOf(rows, opts);
   const groups = new Map<string, CheckFinding>();
   let checkedCalls = 0n;
   for (const r of rows) {
@@ -102,7 +108,9 @@ export function checkProfile(p: DockerProfile, rows: readonly SyscallUse[], nati
     if (!g) {
       // The view names a compat call's arch from the capture's table (i386); 'compat' if it had none.
       const arch = r.arch === 'compat' ? (compatArchOf(nativeArch) ?? r.arch) : r.arch;
-      g = { name: r.name, nr: r.nr, arch: r.arch, calls: 0n, comms: [], pids: 0, verdict: withRuncCutoff(p, verdictFor(p, r.name, arch, nativeArch), r.nr, arch) };
+      const verdict = withRuncCutoff(p, verdictFor(p, r.name, arch, nativeArch), r.nr, arch);
+      const expected = verdict.kind === 'deny' && verdict.errno !== undefined ? expectedDenial(r.name, verdict.errno) : null;
+      g = { name: r.name, nr: r.nr, arch: r.arch, calls: 0n, comms: [], pids: 0, verdict, expected };
       groups.set(key, g);
     }
     g.calls += r.calls;
@@ -112,17 +120,19 @@ export function checkProfile(p: DockerProfile, rows: readonly SyscallUse[], nati
   const all = [...groups.values()].sort((a, b) => (b.calls > a.calls ? 1 : b.calls < a.calls ? -1 : 0));
   const denied = new Map<string, CheckResult['deniedAtRecord'][number]>();
   for (const r of rows) {
-    if (r.denied === 0n) continue;
+    if (r.denied === 0n || r.nr < 0) continue; // nr −1: not a seccomp denial (see boundary.ts)
     const key = `${r.arch}:${r.nr}:${r.denied_errno}`;
-    const d = denied.get(key) ?? { name: r.name, nr: r.nr, arch: r.arch, errno: r.denied_errno, calls: 0n, comms: [] };
+    const d = denied.get(key) ?? { name: r.name, nr: r.nr, arch: r.arch, errno: r.denied_errno, calls: 0n, comms: [], expected: expectedDenial(r.name, r.denied_errno) };
     d.calls += r.denied;
     if (!d.comms.includes(r.comm)) d.comms.push(r.comm);
     denied.set(key, d);
   }
   return {
-    wouldDeny: all.filter((g) => g.verdict.kind === 'deny'),
+    wouldDeny: all.filter((g) => g.verdict.kind === 'deny' && g.expected === null),
+    expectedDenials: all.filter((g) => g.verdict.kind === 'deny' && g.expected !== null),
     conditional: all.filter((g) => g.verdict.kind === 'conditional'),
-    deniedAtRecord: [...denied.values()].sort((a, b) => (b.calls > a.calls ? 1 : -1)),
+    // Real failures first, then by count.
+    deniedAtRecord: [...denied.values()].sort((a, b) => Number(a.expected !== null) - Number(b.expected !== null) || (b.calls > a.calls ? 1 : b.calls < a.calls ? -1 : 0)),
     checkedCalls,
   };
 }

@@ -25,6 +25,8 @@ export interface ContainerUse {
   starts: StartInfo[];
   arch: string;
   runtime: string | null;
+  /** Every capture's syscall rows are split per exec generation (see boundary.ts). */
+  perExecRows: boolean;
 }
 
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
@@ -46,7 +48,9 @@ export async function loadContainerUse(db: Analysis, query: string): Promise<Con
   const ids = [...new Set(containers.map((c) => c.container_id))];
   const rows: SyscallUse[] = [];
   const starts: StartInfo[] = [];
+  let perExecRows = true;
   for (const id of ids) {
+    for (const r of await db.named('seccomp-recorder', { container_id: id })) perExecRows &&= r.per_exec_rows === true;
     for (const r of await db.named('seccomp-syscalls', { container_id: id })) {
       rows.push({
         name: str(r.name),
@@ -59,6 +63,7 @@ export async function loadContainerUse(db: Analysis, query: string): Promise<Con
         denied: big(r.denied),
         denied_errno: Number(r.denied_errno ?? 0),
         pids: Number(r.pids ?? 0),
+        handover: Boolean(r.handover),
       });
     }
     for (const r of await db.named('seccomp-start', { container_id: id })) {
@@ -82,5 +87,5 @@ export async function loadContainerUse(db: Analysis, query: string): Promise<Con
     throw new CliError(`the captures of '${query}' come from different architectures (${arches.join(', ')}): make one profile per architecture`, EXIT.usage);
   }
   const runtimes = [...new Set([...containers.map((c) => c.runtime), ...starts.map((s) => s.runtime)].filter((r): r is string => !!r))];
-  return { containers, rows, starts, arch: arches[0] ?? 'x86_64', runtime: runtimes[0] ?? null };
+  return { containers, rows, starts, arch: arches[0] ?? 'x86_64', runtime: runtimes[0] ?? null, perExecRows };
 }

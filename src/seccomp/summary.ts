@@ -2,6 +2,7 @@
 import type { Selection } from './boundary.js';
 import type { CheckResult } from './check.js';
 import type { Comparison } from './compare.js';
+import { expectedDenial } from './fallbacks.js';
 import { riskyAmong, RISKY } from './risky.js';
 import type { Translation } from './translate.js';
 import { count, list, printable } from './text.js';
@@ -31,6 +32,11 @@ export function profileSummary(s: SummaryInput): string {
   if (exits.length) out.push(`    exit paths added (not seen while recording): ${list(exits)}`);
   const base = added('base-set').filter((n) => !exits.includes(n));
   if (base.length) out.push(`    base set ${s.sel.baseSet} added (not seen while recording): ${list(base, 20)}`);
+  if (s.sel.familyAdded.size) {
+    const fam = [...s.sel.familyAdded].sort((a, b) => a[0].localeCompare(b[0])).map(([n, m]) => `${n} (${m})`);
+    out.push(`    interchangeable calls added (same family as a recorded one; --exact: none): ${list(fam, 40)}`);
+  }
+  for (const n of s.sel.notes) out.push(`  note: ${n}`);
   if (s.sel.setupOnly.length) out.push(`  left out, runtime setup before the filter: ${list(s.sel.setupOnly, 20)}`);
   const risky = riskyAmong(recorded.map((a) => a.name));
   if (risky.length) {
@@ -40,7 +46,8 @@ export function profileSummary(s: SummaryInput): string {
   if (s.sel.deniedAtRecord.length) {
     out.push('  denied by seccomp while recording (left denied, same errno):');
     for (const d of s.sel.deniedAtRecord) {
-      out.push(`    ${d.name ?? `#${d.nr}`} ×${count(d.calls)} (${errnoName(d.errno)}) by ${list(d.comms, 4)}`);
+      const why = expectedDenial(d.name, d.errno);
+      out.push(`    ${d.name ?? `#${d.nr}`} ×${count(d.calls)} (${errnoName(d.errno)}) by ${list(d.comms, 4)}${why ? ` — expected: ${why}` : ' — a real failure the workload saw'}`);
     }
   }
   if (s.sel.unknown.length) {
@@ -100,12 +107,46 @@ export function checkText(r: CheckResult, profilePath: string): string {
       out.push(`  ${f.name ?? `#${f.nr}`} (${f.arch}) ×${count(f.calls)} by ${list(f.comms, 5)} (${f.pids} process(es)): ${how}, ${v?.why ?? ''}`);
     }
   }
+  for (const f of r.expectedDenials) {
+    out.push(`  expected: ${f.name} ×${count(f.calls)} by ${list(f.comms, 5)}: ${f.expected}`);
+  }
   for (const f of r.conditional) {
     out.push(`  ${f.name} ×${count(f.calls)}: ${f.verdict.kind === 'conditional' ? f.verdict.why : ''}`);
   }
   if (r.deniedAtRecord.length) {
     out.push('denied by seccomp while recording:');
-    for (const d of r.deniedAtRecord) out.push(`  ${d.name ?? `#${d.nr}`} (${d.arch}) ×${count(d.calls)} → ${errnoName(d.errno)}, by ${list(d.comms, 5)}`);
+    for (const d of r.deniedAtRecord) {
+      const mark = d.expected ? ` — expected (${d.expected})` : ' — a real failure the workload saw';
+      out.push(`  ${d.name ?? `#${d.nr}`} (${d.arch}) ×${count(d.calls)} → ${errnoName(d.errno)}, by ${list(d.comms, 5)}${mark}`);
+    }
   }
   return `${out.join('\n')}\n`;
+}
+
+/** `--check --format json`: the same result for scripts (counts as strings: they are 64-bit). */
+export function checkJson(r: CheckResult, profilePath: string): string {
+  const finding = (f: CheckResult['wouldDeny'][number]) => ({
+    name: f.name,
+    nr: f.nr,
+    arch: f.arch,
+    calls: String(f.calls),
+    comms: f.comms,
+    pids: f.pids,
+    action: f.verdict.kind === 'deny' ? f.verdict.action : 'SCMP_ACT_ALLOW',
+    errno: f.verdict.kind === 'deny' && f.verdict.errno !== undefined ? errnoName(f.verdict.errno) : null,
+    why: f.verdict.kind === 'allow' ? null : f.verdict.why,
+    expected: f.expected,
+  });
+  const doc = {
+    profile: profilePath,
+    ok: r.wouldDeny.length === 0,
+    checked_calls: String(r.checkedCalls),
+    would_deny: r.wouldDeny.map(finding),
+    expected_denials: r.expectedDenials.map(finding),
+    conditional: r.conditional.map(finding),
+    denied_at_record: r.deniedAtRecord.map((d) => ({
+      name: d.name, nr: d.nr, arch: d.arch, errno: errnoName(d.errno), calls: String(d.calls), comms: d.comms, expected: d.expected,
+    })),
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
 }

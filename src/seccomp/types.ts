@@ -18,6 +18,12 @@ export interface SyscallUse {
   denied_errno: number;
   /** Distinct processes that made these calls. */
   pids: number;
+  /**
+   * Made under a runtime comm in the aggregation window in which that process exec'd the workload.
+   * In captures whose rows are not split per exec generation, that row also holds the workload's
+   * first calls (its comm is whoever called first in the window). Absent: false.
+   */
+  handover?: boolean;
 }
 
 export type Action = 'SCMP_ACT_ALLOW' | 'SCMP_ACT_ERRNO' | 'SCMP_ACT_KILL' | 'SCMP_ACT_KILL_PROCESS' | 'SCMP_ACT_KILL_THREAD' | 'SCMP_ACT_TRAP' | 'SCMP_ACT_TRACE' | 'SCMP_ACT_LOG' | 'SCMP_ACT_NOTIFY';

@@ -172,10 +172,13 @@ test('ambiguous and unknown containers are errors listing the candidates', async
   assert.equal(r.error, undefined, 'a unique id prefix matches');
 });
 
-test('a capture that started after the container warns how to record', async () => {
-  const r = await run(['seccomp', late, '-c', 'web', '-o', join(dir, 'late.json')]);
+test('a capture that started after the container is refused with how to record; --partial warns instead', async () => {
+  let r = await run(['seccomp', late, '-c', 'web', '-o', join(dir, 'late.json')]);
+  assert.ok(r.error instanceof CliError && r.error.exitCode === 1, String(r.error));
+  assert.match((r.error as Error).message, /after the container did.*kill it at start.*contxray record -o x\.arrow -- docker run/);
+  r = await run(['seccomp', late, '-c', 'web', '--partial', '-o', join(dir, 'late.json')]);
   assert.equal(r.error, undefined, String(r.error));
-  assert.match(r.stderr, /warning: .*after the container did.*may not start.*contxray record -o x\.arrow -- docker run/);
+  assert.match(r.stderr, /warning: .*after the container did.*contxray record -o x\.arrow -- docker run/);
 });
 
 test('--check: exit 1 with what would be denied; 0 when the generated profile is checked', async () => {
