@@ -80,8 +80,8 @@ export const command: CommandModule<object, Args> = {
       }
       for (const w of startWarnings(use.starts, label)) warn(w);
       if (check) {
-        const result = checkProfile(check, use.rows, use.arch);
-        writeOutput(checkText(result, args.check!), args.out, args.force);
+        const result = checkProfile(check, use.rows, use.arch, { perExecRows: use.perExecRows });
+        writeOutput(args.format === 'json' ? checkJson(result, args.check!) : checkText(result, args.check!), args.out, args.force);
         if (result.wouldDeny.length > 0) {
           throw new CliError(`${result.wouldDeny.length} recorded syscall(s) would be denied by ${args.check}`, EXIT.failure);
         }
