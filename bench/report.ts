@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { openAnalysis } from '../src/analyze/db.js';
-import { writeSyntheticCapture } from '../src/capture/synthetic.js';
+import { writeSyntheticCapture } from '../test/support/synthetic.js';
 import { generateReport } from '../src/report/index.js';
 
 interface Row {

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { openAnalysis } from '../src/analyze/db.js';
-import { writeSyntheticCapture } from '../src/capture/synthetic.js';
+import { writeSyntheticCapture } from '../test/support/synthetic.js';
 import { RUNC_BASE_V1 } from '../src/seccomp/base-sets.js';
 import { allowedNames, selectSyscalls } from '../src/seccomp/boundary.js';
 import { dockerDefault } from '../src/seccomp/docker-default.js';

@@ -3,9 +3,9 @@
  * The recorder does not use this (it hands typed columns to CaptureWriter directly).
  */
 import { hostname, release } from 'node:os';
-import { CaptureWriter, type CaptureMetadata } from './writer.js';
-import { KINDS, columnsOf, type HostInfo, type Kind, type SyscallTable } from './schema.js';
-import { syscallTableFor } from '../syscalls/index.js';
+import { CaptureWriter, type CaptureMetadata } from '../../src/capture/writer.js';
+import { KINDS, columnsOf, type HostInfo, type Kind, type SyscallTable } from '../../src/capture/schema.js';
+import { syscallTableFor } from '../../src/syscalls/index.js';
 
 export type Row = { kind: Kind } & Record<string, unknown>;
 

@@ -6,10 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultHost, writeCaptureFromRows, type Row } from '../capture/fixture.js';
-import { CaptureWriter } from '../capture/writer.js';
-import { syscallTableFor } from '../syscalls/index.js';
-import { templateDir } from './assets.js';
+import { defaultHost, writeCaptureFromRows, type Row } from './fixture.js';
+import { CaptureWriter } from '../../src/capture/writer.js';
+import { syscallTableFor } from '../../src/syscalls/index.js';
+import { templateDir } from '../../src/report/assets.js';
 
 const T0 = 1_795_946_400_000_000_000n; // 2026-11-29 10:00:00 UTC
 const S = 1_000_000_000n;

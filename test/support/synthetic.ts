@@ -4,10 +4,10 @@
  * TCP events from a handful of containers. Deterministic for a given seed. Writes typed columns
  * straight into CaptureWriter, the same path the recorder takes.
  */
-import { CaptureWriter } from './writer.js';
+import { CaptureWriter } from '../../src/capture/writer.js';
 import { defaultHost } from './fixture.js';
-import { syscallTableFor } from '../syscalls/index.js';
-import { parseAddress } from './addr.js';
+import { syscallTableFor } from '../../src/syscalls/index.js';
+import { parseAddress } from '../../src/capture/addr.js';
 
 export interface SyntheticOptions {
   events: number;
