@@ -1,5 +1,7 @@
--- container-to-container connection matrix: who connects to whom, on which port, how often
+-- description: container-to-container connection matrix: who connects to whom, on which port, how often
 -- params: container
+-- returns: host VARCHAR, client VARCHAR, server VARCHAR, port USMALLINT, connections BIGINT, failed BIGINT
+-- returns: seen VARCHAR
 SELECT host,
        coalesce(client_container, CASE WHEN seen = 'server' THEN client_addr ELSE '(host)' END) AS client,
        coalesce(server_container, CASE WHEN seen = 'client' THEN server_addr ELSE '(host)' END) AS server,

@@ -1,5 +1,6 @@
--- syscalls that seccomp denied at run time, with the errno each caller got
+-- description: syscalls that seccomp denied at run time, with the errno each caller got
 -- params: container
+-- returns: host VARCHAR, container VARCHAR, comm VARCHAR, syscall VARCHAR, errno INTEGER, denied UBIGINT
 SELECT host, coalesce(container, '(host)') AS container, comm, coalesce(name, '#' || nr) AS syscall,
        denied_errno AS errno, sum(denied)::UBIGINT AS denied
 FROM syscalls

@@ -1,5 +1,7 @@
--- exec timeline: every program started in a container, with its full argv
+-- description: exec timeline: every program started in a container, with its full argv
 -- params: container, since, until
+-- returns: ts TIMESTAMP_NS, host VARCHAR, container VARCHAR, pid UINTEGER, ppid UINTEGER, uid UINTEGER
+-- returns: filename VARCHAR, argv VARCHAR[], note VARCHAR
 SELECT ts, host, coalesce(container, '(host)') AS container, pid, ppid, uid, filename, argv,
        CASE WHEN truncated THEN 'argv truncated' END AS note
 FROM execs

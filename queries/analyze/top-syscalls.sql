@@ -1,5 +1,7 @@
--- top syscalls per container, with errors and calls denied by seccomp
+-- description: top syscalls per container, with errors and calls denied by seccomp
 -- params: container, since, until, limit
+-- returns: host VARCHAR, container VARCHAR, syscall VARCHAR, arch VARCHAR, calls UBIGINT, errors UBIGINT
+-- returns: denied UBIGINT
 SELECT host, coalesce(container, '(host)') AS container, coalesce(name, '#' || nr) AS syscall, arch,
        sum(count)::UBIGINT AS calls, sum(errors)::UBIGINT AS errors, sum(denied)::UBIGINT AS denied
 FROM syscalls

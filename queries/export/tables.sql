@@ -1,4 +1,5 @@
--- export: which view each exported kind comes from (used by `contxray export`)
+-- description: export: which view each exported kind comes from (used by `contxray export`)
+-- returns: kind VARCHAR, view VARCHAR
 SELECT * FROM (VALUES
   ('syscall', 'syscalls'), ('exec', 'execs'), ('process', 'processes'), ('open', 'opens'),
   ('net', 'net_events'), ('connection', 'connections'), ('container', 'containers'), ('stats', 'stats')

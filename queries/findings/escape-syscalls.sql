@@ -1,5 +1,11 @@
--- finding: container processes made syscalls used in container escapes (mount, unshare, setns, ptrace, bpf, keyctl, open_by_handle_at …)
+-- description: finding: container processes made syscalls used in container escapes (mount, unshare, setns, ptrace, bpf, keyctl, open_by_handle_at …)
 -- params: container
+-- title: Escape-related syscalls
+-- severity: high
+-- explanation: Workload processes called syscalls used to break out of containers (mount, namespaces,
+-- explanation: handles, ptrace, bpf, keyrings, modules); runc’s own setup calls are excluded.
+-- returns: container VARCHAR, syscall VARCHAR, calls BIGINT, succeeded BIGINT, denied_by_seccomp BIGINT
+-- returns: comms VARCHAR, first_seen VARCHAR, host VARCHAR, container_id VARCHAR
 -- runc's own setup calls (before the workload starts) run as comm 'runc:[…]' and are left out.
 SELECT
   coalesce(container, container_id) AS container,

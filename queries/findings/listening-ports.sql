@@ -1,5 +1,11 @@
--- finding: ports on which a container accepted TCP connections during the recording (compare with what it should expose)
+-- description: finding: ports on which a container accepted TCP connections during the recording (compare with what it should expose)
 -- params: container
+-- title: Ports accepting connections
+-- severity: low
+-- explanation: Ports on which containers accepted TCP connections during the recording; compare with the
+-- explanation: ports the service should expose.
+-- returns: container VARCHAR, port USMALLINT, comms VARCHAR, connections BIGINT, clients BIGINT
+-- returns: first_seen VARCHAR, host VARCHAR, container_id VARCHAR
 SELECT
   coalesce(container, container_id) AS container,
   lport AS port,

@@ -1,5 +1,11 @@
--- finding: a container connected to many ports or hosts (>= 20 ports on one host, or >= 20 hosts): looks like a scan
+-- description: finding: a container connected to many ports or hosts (>= 20 ports on one host, or >= 20 hosts): looks like a scan
 -- params: container
+-- title: Connections to many ports or hosts
+-- severity: medium
+-- explanation: One container tried 20 or more ports on one host, or 20 or more hosts: typical of a network
+-- explanation: scan or lateral movement.
+-- returns: container VARCHAR, hosts BIGINT, host_ports BIGINT, max_ports_one_host BIGINT, attempts BIGINT
+-- returns: failed BIGINT, first_seen VARCHAR, host VARCHAR, container_id VARCHAR
 WITH c AS (
   SELECT host, container_id, container, ts, raddr, rport, ret,
          count(DISTINCT rport) OVER (PARTITION BY host, container_id, raddr) AS ports_per_host

@@ -1,5 +1,11 @@
--- finding: a container opened sensitive host paths (runtime sockets, password hashes, kernel knobs, cgroup release_agent, ssh keys)
+-- description: finding: a container opened sensitive host paths (runtime sockets, password hashes, kernel knobs, cgroup release_agent, ssh keys)
 -- params: container
+-- title: Sensitive host paths opened
+-- severity: high
+-- explanation: Runtime sockets, password hashes, kernel tunables, cgroup release_agent or SSH keys were
+-- explanation: opened from inside a container; writes and successful opens matter most.
+-- returns: container VARCHAR, path VARCHAR, opens BIGINT, writes BIGINT, failures BIGINT, comms VARCHAR
+-- returns: first_seen VARCHAR, host VARCHAR, container_id VARCHAR
 SELECT
   coalesce(container, container_id) AS container,
   path,

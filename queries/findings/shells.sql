@@ -1,5 +1,11 @@
--- finding: shells or package managers started inside a container (someone got a shell, or software is installed at run time)
+-- description: finding: shells or package managers started inside a container (someone got a shell, or software is installed at run time)
 -- params: container
+-- title: Shells or package managers started
+-- severity: medium
+-- explanation: A shell or package manager ran inside a container: an interactive session (docker exec, a web
+-- explanation: shell) or software installed at run time. Expected only in entrypoint scripts.
+-- returns: container VARCHAR, filename VARCHAR, first_argv VARCHAR, execs BIGINT, first_seen VARCHAR
+-- returns: host VARCHAR, container_id VARCHAR
 SELECT
   coalesce(container, container_id) AS container,
   filename,

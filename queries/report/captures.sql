@@ -1,4 +1,6 @@
--- report: the recordings in this report (host, kernel, span, format, recording options)
+-- description: report: the recordings in this report (host, kernel, span, format, recording options)
+-- returns: capture VARCHAR, host VARCHAR, kernel VARCHAR, arch VARCHAR, format_version VARCHAR
+-- returns: started_ms BIGINT, ended_ms BIGINT, options VARCHAR, warning VARCHAR
 SELECT
   capture,
   host,

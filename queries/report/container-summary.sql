@@ -1,5 +1,7 @@
--- report: per selected container ($containers: JSON list of ids), activity totals
+-- description: report: per selected container ($containers: JSON list of ids), activity totals
 -- params: containers
+-- returns: host VARCHAR, container_id VARCHAR, calls BIGINT, distinct_syscalls BIGINT, errors BIGINT
+-- returns: denied BIGINT, execs BIGINT, opens BIGINT, open_failures BIGINT, conns_out BIGINT, conns_in BIGINT
 WITH sel AS (SELECT unnest(from_json($containers, '["VARCHAR"]')) AS container_id),
 sc AS (
   SELECT host, container_id, sum(calls)::BIGINT AS calls, count(DISTINCT coalesce(name, '#' || nr)) AS distinct_syscalls,

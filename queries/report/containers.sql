@@ -1,4 +1,6 @@
--- report: containers seen, with identity, image, runtime and when they were active
+-- description: report: containers seen, with identity, image, runtime and when they were active
+-- returns: host VARCHAR, container_id VARCHAR, short_id VARCHAR, name VARCHAR, image VARCHAR, runtime VARCHAR
+-- returns: ips VARCHAR, started_ms BIGINT, first_ms BIGINT, last_ms BIGINT
 SELECT
   host,
   container_id,

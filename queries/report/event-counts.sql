@@ -1,4 +1,5 @@
--- report: events per kind across all captures (syscalls and connections from report-prepare-*)
+-- description: report: events per kind across all captures (syscalls and connections from report-prepare-*)
+-- returns: kind VARCHAR, events BIGINT
 SELECT 'syscall calls (in-kernel aggregates)' AS kind, coalesce(sum(calls), 0)::BIGINT AS events FROM report_syscalls
 UNION ALL SELECT 'execs', count(*) FROM execs
 UNION ALL SELECT 'processes', count(*) FROM processes

@@ -1,5 +1,6 @@
--- report: execs over time per selected container ($containers), per program, in $bucket_ms buckets, top $series programs
+-- description: report: execs over time per selected container ($containers), per program, in $bucket_ms buckets, top $series programs
 -- params: bucket_ms, containers, series
+-- returns: host VARCHAR, container_id VARCHAR, t_ms BIGINT, program VARCHAR, execs BIGINT
 WITH base AS (
   SELECT host, container_id, filename, epoch_ms(ts) // $bucket_ms * $bucket_ms AS t_ms
   FROM execs

@@ -1,5 +1,8 @@
--- report: host-filesystem opens per selected container ($containers) grouped by path, with access modes and failures
+-- description: report: host-filesystem opens per selected container ($containers) grouped by path, with access modes and failures
 -- params: containers, max_rows
+-- returns: host VARCHAR, container_id VARCHAR, path VARCHAR, fs_type VARCHAR, opens BIGINT, reads BIGINT
+-- returns: writes BIGINT, creates BIGINT, truncates BIGINT, failures BIGINT, errnos BIGINT[], comms VARCHAR[]
+-- returns: n_comms BIGINT, truncated BOOLEAN, runtime_only BOOLEAN, first_ms BIGINT, total BIGINT
 WITH g AS (
   SELECT host, container_id, path,
          string_agg(DISTINCT fs_type, ', ' ORDER BY fs_type) AS fs_type,

@@ -1,5 +1,8 @@
--- report: TCP connection map for selected containers ($containers): client, server, port, counts; busiest $max_rows edges per container
+-- description: report: TCP connection map for selected containers ($containers): client, server, port, counts; busiest $max_rows edges per container
 -- params: containers, max_rows
+-- returns: host VARCHAR, client_id VARCHAR, client VARCHAR, server_id VARCHAR, server VARCHAR, port USMALLINT
+-- returns: scope VARCHAR, connections BIGINT, failures BIGINT, bytes_sent BIGINT, bytes_received BIGINT
+-- returns: comms VARCHAR[], client_edges BIGINT, server_edges BIGINT
 WITH ip AS (
   -- resolve addresses of containers whose side of the connection was not seen
   SELECT host, addr, any_value(container_id) AS container_id, any_value(name) AS name

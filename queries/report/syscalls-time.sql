@@ -1,5 +1,6 @@
--- report: syscall calls over time per selected container ($containers), re-bucketed to $bucket_ms, top $series syscalls + (other)
+-- description: report: syscall calls over time per selected container ($containers), re-bucketed to $bucket_ms, top $series syscalls + (other)
 -- params: bucket_ms, containers, series
+-- returns: host VARCHAR, container_id VARCHAR, t_ms BIGINT, syscall VARCHAR, calls BIGINT
 WITH base AS (
   SELECT host, container_id, coalesce(name, '#' || nr) AS syscall,
          t_ms // $bucket_ms * $bucket_ms AS t_ms, calls AS count

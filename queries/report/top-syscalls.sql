@@ -1,5 +1,7 @@
--- report: top $top syscalls per selected container ($containers: JSON list of ids) with errors and seccomp denials
+-- description: report: top $top syscalls per selected container ($containers: JSON list of ids) with errors and seccomp denials
 -- params: containers, top
+-- returns: host VARCHAR, container_id VARCHAR, syscall VARCHAR, calls BIGINT, errors BIGINT, denied BIGINT
+-- returns: total BIGINT
 WITH agg AS (
   SELECT host, container_id,
          coalesce(name, '#' || nr) || CASE WHEN compat THEN ' (' || arch || ')' ELSE '' END AS syscall,

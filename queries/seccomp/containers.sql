@@ -1,4 +1,5 @@
--- seccomp: every container in the loaded captures, to match --container against
+-- description: seccomp: every container in the loaded captures, to match --container against
+-- returns: host VARCHAR, container_id VARCHAR, name VARCHAR, image VARCHAR, runtime VARCHAR
 SELECT host, container_id, name, image, runtime
 FROM containers
 WHERE container_id IS NOT NULL

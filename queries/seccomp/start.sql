@@ -1,5 +1,7 @@
--- seccomp: was the container's start recorded? per capture: capture vs container start, execs and runtime-init calls seen
+-- description: seccomp: was the container's start recorded? per capture: capture vs container start, execs and runtime-init calls seen
 -- params: container_id
+-- returns: host VARCHAR, capture VARCHAR, arch VARCHAR, capture_started_at TIMESTAMP_NS
+-- returns: container_started_at TIMESTAMP_NS, runtime VARCHAR, execs BIGINT, runtime_rows BIGINT
 WITH seen AS (
   SELECT host, capture, count(*) FILTER (WHERE comm LIKE 'runc%') AS runtime_rows
   FROM syscalls WHERE container_id = $container_id GROUP BY ALL

@@ -1,5 +1,7 @@
--- summary: every container with its events per kind (syscalls are calls, not aggregate rows)
+-- description: summary: every container with its events per kind (syscalls are calls, not aggregate rows)
 -- params: container
+-- returns: host VARCHAR, container VARCHAR, id VARCHAR, image VARCHAR, syscalls UBIGINT, denied UBIGINT
+-- returns: execs UBIGINT, opens UBIGINT, connections UBIGINT
 WITH per AS (
   SELECT host, container_id, sum(count) AS syscalls, sum(denied) AS denied, 0 AS execs, 0 AS opens, 0 AS conns FROM syscalls GROUP BY ALL
   UNION ALL SELECT host, container_id, 0, 0, count(*), 0, 0 FROM execs GROUP BY ALL

@@ -1,4 +1,5 @@
--- summary: what was lost, cut or unknown (drops, truncations, unnamed syscall numbers, repaired strings); empty is good
+-- description: summary: what was lost, cut or unknown (drops, truncations, unnamed syscall numbers, repaired strings); empty is good
+-- returns: host VARCHAR, capture VARCHAR, name VARCHAR, value UBIGINT
 SELECT host, capture, name, value
 FROM stats
 WHERE value > 0 AND (name LIKE 'drops.%' OR name LIKE 'truncated.%' OR name LIKE 'errors.%'
