@@ -5,8 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
+import { packagePath } from '../util/package-root.js';
 import type { Kind } from '../capture/schema.js';
 import { formatAddress } from '../capture/addr.js';
 import { CliError, EXIT } from '../util/errors.js';
@@ -66,19 +65,7 @@ interface Addon {
   layout(): Record<string, number>;
 }
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-
-/** Repository root, from src/record (sources) or dist/src/record (compiled). */
-function repoRoot(): string {
-  let dir = HERE;
-  for (let i = 0; i < 5; i++) {
-    if (existsSync(path.join(dir, 'native', 'binding.gyp'))) return dir;
-    dir = path.dirname(dir);
-  }
-  return path.resolve(HERE, '..', '..');
-}
-
-export const ADDON_PATH = path.join(repoRoot(), 'native', 'build', 'Release', 'contxray.node');
+export const ADDON_PATH = packagePath('native', 'build', 'Release', 'contxray.node');
 const BUILD_HINT = 'run `npm run build:native` (needs clang, libbpf-dev, bpftool)';
 
 let addon: Addon | undefined;

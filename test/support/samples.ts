@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { defaultHost, writeCaptureFromRows, type Row } from './fixture.js';
 import { CaptureWriter } from '../../src/capture/writer.js';
 import { syscallTableFor } from '../../src/syscalls/index.js';
-import { templateDir } from '../../src/report/assets.js';
+import { packagePath } from '../../src/util/package-root.js';
 
 const T0 = 1_795_946_400_000_000_000n; // 2026-11-29 10:00:00 UTC
 const S = 1_000_000_000n;
@@ -31,7 +31,7 @@ interface Ctr {
 
 /** The payload strings, keyed by what they try. */
 export function hostileStrings(): Record<string, string> {
-  const file = join(templateDir(), '..', '..', 'fixtures', 'hostile-strings.json');
+  const file = packagePath('fixtures', 'hostile-strings.json');
   const all = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
   delete all._comment;
   return all;
