@@ -42,7 +42,6 @@ export interface RecorderOptions {
 }
 
 export const MAX_ARGV_BYTES = 16384;
-export const MAX_PATH_BYTES = 4096;
 
 interface AddonRecorder {
   drain(): { batches: NativeBatch[]; newCgroups: BigUint64Array };
