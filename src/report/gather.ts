@@ -7,7 +7,8 @@ import { CliError, EXIT } from '../util/errors.js';
 import type { ReportSource, Row } from './types.js';
 import { clean, optNum } from './values.js';
 
-export interface ContainerInfo {
+/** A container as the report shows it (a row of queries/report/containers.sql); not the recorder's containers/ContainerInfo. */
+export interface ReportContainer {
   key: string; // host + NUL + container id: ids are unique per host only
   host: string;
   id: string;
@@ -25,8 +26,8 @@ export interface Gathered {
   stats: Row[];
   quality: Row[];
   eventCounts: Row[];
-  allContainers: ContainerInfo[];
-  selected: ContainerInfo[];
+  allContainers: ReportContainer[];
+  selected: ReportContainer[];
   bucketMs: number;
   execBucketMs: number;
   spanMs: [number, number] | null;
@@ -102,7 +103,7 @@ export async function gather(src: ReportSource, wanted: string[], maxRows: numbe
   return { captures, stats, quality, eventCounts, allContainers, selected, bucketMs, execBucketMs, spanMs, perContainer, network };
 }
 
-function toInfo(r: Row): ContainerInfo {
+function toInfo(r: Row): ReportContainer {
   const id = String(r.container_id ?? '');
   return {
     key: keyOf(r.host, id),
@@ -119,9 +120,9 @@ function toInfo(r: Row): ContainerInfo {
 }
 
 /** `--container` takes a name, a full id or an id prefix (≥ 4 characters, as `docker` does). */
-export function selectContainers(all: ContainerInfo[], wanted: string[]): ContainerInfo[] {
+export function selectContainers(all: ReportContainer[], wanted: string[]): ReportContainer[] {
   if (wanted.length === 0) return all;
-  const out = new Set<ContainerInfo>();
+  const out = new Set<ReportContainer>();
   for (const w of wanted) {
     const hits = all.filter((c) => c.name === w || c.id === w || (w.length >= 4 && c.id.startsWith(w)));
     if (hits.length === 0) {

@@ -1,5 +1,5 @@
 /** The overview part of the page model: recordings, data-quality warnings, event counts, containers. */
-import type { ContainerInfo, Gathered } from './gather.js';
+import type { ReportContainer, Gathered } from './gather.js';
 import type { Cell, Table } from './types.js';
 import { clean, fmtClock, fmtDuration, fmtInt, fmtTime, num, optNum } from './values.js';
 
@@ -87,7 +87,7 @@ export interface ContainerLink {
 
 export function containersTable(g: Gathered, anchors: Map<string, string>, maxRows: number): Table {
   const multiHost = new Set(g.allContainers.map((c) => c.host)).size > 1;
-  const rows = g.selected.map((c: ContainerInfo) => {
+  const rows = g.selected.map((c: ReportContainer) => {
     const s = g.perContainer.get(c.key)?.summary ?? {};
     return [
       { text: clean(c.name, 80), anchor: anchors.get(c.key) },
