@@ -4,10 +4,11 @@
  */
 import { hostname, release } from 'node:os';
 import { CaptureWriter, type CaptureMetadata } from '../../src/capture/writer.js';
-import { KINDS, columnsOf, type HostInfo, type Kind, type SyscallTable } from '../../src/capture/schema.js';
+import { KINDS, type HostInfo, type SyscallTable } from '../../src/capture/schema.js';
 import { syscallTableFor } from '../../src/syscalls/index.js';
+import { rowsToColumns, toNs, type Row } from './events.js';
 
-export type Row = { kind: Kind } & Record<string, unknown>;
+export type { Row };
 
 export interface FixtureOptions {
   host?: Partial<HostInfo>;
@@ -39,28 +40,9 @@ export async function writeCaptureFromRows(path: string, opts: FixtureOptions): 
     for (const kind of KINDS) {
       const rows = opts.rows.filter((r) => r.kind === kind);
       if (rows.length === 0) continue;
-      const columns: Record<string, unknown[]> = {};
-      for (const c of columnsOf(kind)) {
-        if (c.name === 'kind') continue;
-        columns[c.name] = rows.map((r) => normalize(r[c.name], c.type));
-      }
-      writer.writeBatch(kind, rows.length, columns as never);
+      writer.writeBatch(kind, rows.length, rowsToColumns(kind, rows) as never);
     }
   } finally {
     writer.close();
   }
-}
-
-function toNs(v: unknown): bigint | null {
-  if (v == null) return null;
-  if (v instanceof Date) return BigInt(v.getTime()) * 1_000_000n;
-  return BigInt(v as number | bigint);
-}
-
-function normalize(v: unknown, type: string): unknown {
-  if (v === undefined) v = null;
-  if (type === 'timestamp') return toNs(v);
-  if (type === 'bool') return v == null ? null : Boolean(v);
-  if (type === 'utf8' && v != null && typeof v === 'object') return JSON.stringify(v);
-  return v;
 }

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultHost, writeCaptureFromRows, type Row } from './fixture.js';
 import { CaptureWriter } from '../../src/capture/writer.js';
+import { batch } from './events.js';
 import { syscallTableFor } from '../../src/syscalls/index.js';
 import { packagePath } from '../../src/util/package-root.js';
 
@@ -203,21 +204,21 @@ export async function writeInvalidUtf8Capture(path: string): Promise<void> {
     { force: true },
   );
   try {
-    writer.writeBatch('container', 1, {
+    writer.writeBatch('container', 1, batch('container', 1, {
       ts: [T0], cgroup_id: [cg], container_id: [id], container_name: bytesColumn([name]), image: bytesColumn([[...enc('img:'), ...bad]]),
       runtime: ['docker'], cgroup_path: [`/docker/${id}`], ips: [['172.17.0.99']], labels: bytesColumn([[...enc('{"k":"'), ...bad, ...enc('"}')]]),
       started_at: [T0 - S], first_seen: [T0], last_seen: [T0 + 10n * S],
-    });
+    }));
     const paths = [[...enc('/data/'), ...bad], [...enc('/etc/'), ...bad, ...enc('</script><img src=x onerror=window.__pwned=1>')]];
-    writer.writeBatch('open', 2, {
+    writer.writeBatch('open', 2, batch('open', 2, {
       ts: [at(1), at(2)], cgroup_id: [cg, cg], pid: [5, 5], tid: [5, 5], comm: bytesColumn([[...enc('c'), ...bad], enc('cat')]),
       syscall_nr: [257, 257], uid: [0, 0], path: bytesColumn(paths), open_flags: [0, 1], fs_type: ['ext4', 'ext4'],
       fs_magic: [0xef53n, 0xef53n], ret: [3n, -13n], truncated: [false, false],
-    });
-    writer.writeBatch('syscall', 1, {
+    }));
+    writer.writeBatch('syscall', 1, batch('syscall', 1, {
       ts: [at(1)], cgroup_id: [cg], pid: [5], tid: [5], comm: bytesColumn([[...enc('c'), ...bad]]), syscall_nr: [0], compat: [false],
       filtered: [false], count: [10n], errors: [0n], denied: [0n], denied_errno: [0],
-    });
+    }));
   } finally {
     writer.close();
   }

@@ -5,6 +5,7 @@
  * straight into CaptureWriter, the same path the recorder takes.
  */
 import { CaptureWriter } from '../../src/capture/writer.js';
+import { batch } from './events.js';
 import { defaultHost } from './fixture.js';
 import { syscallTableFor } from '../../src/syscalls/index.js';
 import { parseAddress } from '../../src/capture/addr.js';
@@ -46,7 +47,7 @@ export async function writeSyntheticCapture(path: string, opts: SyntheticOptions
   );
   const cgroups = Array.from({ length: nContainers }, (_, i) => BigInt(5000 + i));
   const ids = cgroups.map((_, i) => (i.toString(16).padStart(2, '0') + 'c0ffee').repeat(8).slice(0, 64));
-  writer.writeBatch('container', nContainers, {
+  writer.writeBatch('container', nContainers, batch('container', nContainers, {
     ts: cgroups.map(() => start),
     cgroup_id: cgroups,
     container_id: ids,
@@ -59,7 +60,7 @@ export async function writeSyntheticCapture(path: string, opts: SyntheticOptions
     started_at: cgroups.map(() => start - 1_000_000_000n),
     first_seen: cgroups.map(() => start),
     last_seen: cgroups.map(() => start),
-  });
+  }));
   let written = nContainers;
   const rare = Math.floor(opts.events * Object.values(MIX).reduce((a, b) => a + b, 0));
   const nSyscall = Math.max(0, opts.events - rare - nContainers - 1);
@@ -87,15 +88,15 @@ export async function writeSyntheticCapture(path: string, opts: SyntheticOptions
       errors[i] = random() < 0.1 ? BigInt(Math.floor(calls * random())) : 0n;
       comm[i] = COMMS[c % COMMS.length]!;
     }
-    writer.writeBatch('syscall', n, {
+    writer.writeBatch('syscall', n, batch('syscall', n, {
       ts, cgroup_id: cg, pid, tid, comm, syscall_nr: nr, compat: new Uint8Array(n), filtered: new Uint8Array(n).fill(1),
       count, errors, denied: zeros64, denied_errno: new Int32Array(n),
-    });
+    }));
     done += n;
     written += n;
   }
   written += writeRare(writer, random, opts.events, cgroups, start);
-  writer.writeBatch('stats', 1, { ts: [start + 1n], stat_name: ['drops.exec'], stat_value: [0n] });
+  writer.writeBatch('stats', 1, batch('stats', 1, { ts: [start + 1n], stat_name: ['drops.exec'], stat_value: [0n] }));
   written += 1;
   writer.close();
   return { events: written, bytes: writer.bytesWritten };
@@ -116,19 +117,19 @@ function writeRare(writer: CaptureWriter, random: () => number, total: number, c
       comm: rows.map(() => pick(COMMS)),
     };
     if (kind === 'exec')
-      writer.writeBatch('exec', n, { ...common, ppid: rows.map(() => 1), uid: rows.map(() => 0), filename: rows.map(() => pick(['/bin/sh', '/usr/bin/curl', '/usr/sbin/nginx'])), argv: rows.map((r) => ['sh', '-c', `echo ${r.i}`]), truncated: rows.map(() => false) });
-    else if (kind === 'fork') writer.writeBatch('fork', n, { ...common, ppid: rows.map(() => 1) });
-    else if (kind === 'exit') writer.writeBatch('exit', n, { ...common, exit_code: rows.map(() => 0) });
+      writer.writeBatch('exec', n, batch('exec', n, { ...common, ppid: rows.map(() => 1), uid: rows.map(() => 0), filename: rows.map(() => pick(['/bin/sh', '/usr/bin/curl', '/usr/sbin/nginx'])), argv: rows.map((r) => ['sh', '-c', `echo ${r.i}`]), truncated: rows.map(() => false) }));
+    else if (kind === 'fork') writer.writeBatch('fork', n, batch('fork', n, { ...common, ppid: rows.map(() => 1) }));
+    else if (kind === 'exit') writer.writeBatch('exit', n, batch('exit', n, { ...common, exit_code: rows.map(() => 0) }));
     else if (kind === 'open')
-      writer.writeBatch('open', n, { ...common, uid: rows.map(() => 0), syscall_nr: rows.map(() => 257), path: rows.map(() => pick(PATHS)), open_flags: rows.map(() => 0), fs_type: rows.map(() => pick(['ext4', 'proc', 'sysfs', 'tmpfs'])), fs_magic: rows.map(() => 0xef53n), ret: rows.map(() => (random() < 0.1 ? -2n : 3n)), truncated: rows.map(() => false) });
+      writer.writeBatch('open', n, batch('open', n, { ...common, uid: rows.map(() => 0), syscall_nr: rows.map(() => 257), path: rows.map(() => pick(PATHS)), open_flags: rows.map(() => 0), fs_type: rows.map(() => pick(['ext4', 'proc', 'sysfs', 'tmpfs'])), fs_magic: rows.map(() => 0xef53n), ret: rows.map(() => (random() < 0.1 ? -2n : 3n)), truncated: rows.map(() => false) }));
     else {
       const addr = new Uint8Array(n * 16);
       for (let i = 0; i < n; i++) addr.set(parseAddress(`172.17.0.${2 + (i % 8)}`), i * 16);
-      writer.writeBatch(kind as 'connect', n, {
-        ...common, uid: rows.map(() => 0), ret: rows.map(() => 0n), protocol: rows.map(() => 6), family: rows.map(() => 2),
+      writer.writeBatch(kind as 'connect', n, batch(kind as 'connect', n, {
+        ...common, ...(kind === 'close' ? {} : { uid: rows.map(() => 0), ret: rows.map(() => 0n) }), protocol: rows.map(() => 6), family: rows.map(() => 2),
         laddr: addr, lport: rows.map((r) => 30000 + (r.i % 30000)), raddr: addr, rport: rows.map(() => 80), sock_cookie: rows.map((r) => BigInt(r.i)),
-        duration_ns: rows.map(() => 1_000_000n), bytes_sent: rows.map(() => 100n), bytes_received: rows.map(() => 1000n),
-      });
+        ...(kind === 'close' ? { duration_ns: rows.map(() => 1_000_000n), bytes_sent: rows.map(() => 100n), bytes_received: rows.map(() => 1000n) } : {}),
+      }));
     }
     written += n;
   }
