@@ -2,7 +2,7 @@
  * Seccomp profile quality and generation speed, side by side in one run.
  *
  * 1. Generation time: a synthetic capture (src/capture/synthetic.ts, default 10M events) is loaded
- *    into DuckDB, then one container's profile is built (queries/seccomp-*.sql + src/seccomp);
+ *    into DuckDB, then one container's profile is built (queries/seccomp/*.sql + src/seccomp);
  *    load and generation are timed separately.
  * 2. Per real workload (needs root, Docker and `contxray record`): record it from creation,
  *    generate the profile, and print the syscalls allowed by contxray's profile (with and without

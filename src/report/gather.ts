@@ -1,5 +1,5 @@
 /**
- * Runs the report's SQL (queries/report-*.sql) and groups the rows by container. Every query
+ * Runs the report's SQL (queries/report/*.sql) and groups the rows by container. Every query
  * aggregates and caps in DuckDB, so what reaches JavaScript grows with containers and distinct
  * values, never with the number of events. Captured values only ever travel as bound parameters.
  */
