@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeSyntheticCapture } from '../src/capture/synthetic.js';
+import { writeSyntheticCapture } from '../test/support/synthetic.js';
 
 const BIN = fileURLToPath(new URL('../../bin/contxray.js', import.meta.url));
 const HELPER = fileURLToPath(new URL('./capture-child.js', import.meta.url));

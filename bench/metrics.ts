@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeSyntheticCapture } from '../src/capture/synthetic.js';
+import { writeSyntheticCapture } from '../test/support/synthetic.js';
 import { Analysis } from '../src/analyze/db.js';
 import { writeOpenMetrics } from '../src/metrics/openmetrics.js';
 import { createOutput } from '../src/metrics/output.js';

@@ -1,6 +1,6 @@
 /**
  * Report generation at growing capture sizes, side by side in one run: synthetic captures of 10k,
- * 1M and 10M events (src/capture/synthetic.ts, 8 containers), each loaded into DuckDB and turned
+ * 1M and 10M events (test/support/synthetic.ts, 8 containers), each loaded into DuckDB and turned
  * into a static and an interactive report. Prints load time, report time (the first report on a
  * fresh database, then a second static and an interactive one), report size, and the
  * time Chromium takes until every chart is drawn. The report should grow with containers and
@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { openAnalysis } from '../src/analyze/db.js';
-import { writeSyntheticCapture } from '../src/capture/synthetic.js';
+import { writeSyntheticCapture } from '../test/support/synthetic.js';
 import { generateReport } from '../src/report/index.js';
 
 interface Row {

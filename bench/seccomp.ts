@@ -1,8 +1,8 @@
 /**
  * Seccomp profile quality and generation speed, side by side in one run.
  *
- * 1. Generation time: a synthetic capture (src/capture/synthetic.ts, default 10M events) is loaded
- *    into DuckDB, then one container's profile is built (queries/seccomp-*.sql + src/seccomp);
+ * 1. Generation time: a synthetic capture (test/support/synthetic.ts, default 10M events) is loaded
+ *    into DuckDB, then one container's profile is built (queries/seccomp/*.sql + src/seccomp);
  *    load and generation are timed separately.
  * 2. Per real workload (needs root, Docker and `contxray record`): record it from creation,
  *    generate the profile, and print the syscalls allowed by contxray's profile (with and without
@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { openAnalysis } from '../src/analyze/db.js';
-import { writeSyntheticCapture } from '../src/capture/synthetic.js';
+import { writeSyntheticCapture } from '../test/support/synthetic.js';
 import { RUNC_BASE_V1 } from '../src/seccomp/base-sets.js';
 import { allowedNames, selectSyscalls } from '../src/seccomp/boundary.js';
 import { dockerDefault } from '../src/seccomp/docker-default.js';

@@ -1,4 +1,5 @@
--- The analysis views over the loaded tables (ev_<kind>, strings, capture_files, syscall_names).
+-- description: the analysis views over the loaded tables (ev_<kind>, strings, capture_files, syscall_names)
+-- executes: CREATE OR REPLACE VIEW for every view in docs/analysis-api.md
 -- Dictionary columns of the raw tables are ids into `strings`; the views give text.
 
 CREATE OR REPLACE VIEW container_records AS

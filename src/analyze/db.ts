@@ -138,7 +138,7 @@ export class Analysis {
     };
   }
 
-  /** Runs queries/<name>.sql as a table; every parameter it declares is bound (null when not given). */
+  /** Runs the named query (queries/<folder>/<file>.sql, see queries.ts) as a table; every parameter it declares is bound (null when not given). */
   async namedTable(name: string, params: Record<string, unknown> = {}) {
     const q = readQuery(name);
     return this.table(q.sql, namedParams(q, params));
@@ -153,7 +153,7 @@ export class Analysis {
     return this.connection.runAndReadAll(sql, values as Record<string, DuckDBValue>, types as Record<string, DuckDBType>);
   }
 
-  /** Runs queries/<name>.sql. Parameters the query does not use are dropped. */
+  /** Runs the named query. Parameters the query does not use are dropped. */
   async named(name: string, params: Record<string, unknown> = {}): Promise<Record<string, unknown>[]> {
     const q = readQuery(name);
     return this.all(q.sql, namedParams(q, params));

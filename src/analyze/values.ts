@@ -28,9 +28,4 @@ export function toPlain(v: DuckDBValue): unknown {
   return String(v);
 }
 
-/** Nanoseconds since the epoch → ISO text with nanoseconds. */
-export function isoNs(ns: bigint): string {
-  const ms = ns / 1_000_000n;
-  const frac = (ns % 1_000_000_000n + 1_000_000_000n) % 1_000_000_000n;
-  return new Date(Number(ms)).toISOString().replace(/\.\d{3}Z$/, `.${frac.toString().padStart(9, '0')}Z`);
-}
+export { isoNs } from '../util/time.js';

@@ -130,8 +130,6 @@ export const COLUMNS: readonly Column[] = [
   { name: 'stat_value', type: 'u64', kinds: ['stats'], doc: 'cumulative value at ts' },
 ];
 
-export const COLUMN_INDEX: ReadonlyMap<string, number> = new Map(COLUMNS.map((c, i) => [c.name, i]));
-
 export function columnsOf(kind: Kind): Column[] {
   return COLUMNS.filter((c) => c.kinds === '*' || c.kinds.includes(kind));
 }
@@ -145,10 +143,4 @@ export interface HostInfo {
   machine_id?: string;
 }
 
-/** The syscall name table of the recorded arch, so names are right on any analysis machine. */
-export interface SyscallTable {
-  arch: string;
-  names: Record<string, string>; // nr -> name
-  compat_arch?: string;
-  compat_names?: Record<string, string>;
-}
+export type { SyscallTable } from '../syscalls/index.js';

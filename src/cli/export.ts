@@ -11,6 +11,7 @@ import { CliError, EXIT, errorMessage } from '../util/errors.js';
 import { StatusLine } from '../util/tty.js';
 import { existsError, makeTreePrivate, openSiblingTemp, placeDir, placeFile, privateTempDir, refuseExisting, removeTempDir } from '../util/outfile.js';
 import { openCaptures, withCaptures } from './common.js';
+import { exportTables, selectFrom, sqlPath } from '../export/sql.js';
 
 interface Args {
   captures?: string[];
@@ -18,26 +19,6 @@ interface Args {
   parquet?: string;
   ndjson?: string;
   force?: boolean;
-}
-
-/** A SQL string literal for a path the *user* gave us (never for captured data). */
-function sqlPath(path: string): string {
-  return `'${path.replace(/'/g, "''")}'`;
-}
-
-async function exportTables(analysis: Analysis): Promise<{ kind: string; view: string }[]> {
-  return (await analysis.named('export-tables')) as { kind: string; view: string }[];
-}
-
-/** net_events has its own kind (connect/accept/close); in exports it is called `event`. */
-function selectFrom(kind: string, view: string): string {
-  return kind === 'net' ? `SELECT * EXCLUDE (kind), kind AS event FROM ${viewName(view)}` : `SELECT * FROM ${viewName(view)}`;
-}
-
-/** Views have fixed names from queries/export-tables.sql; checked against a strict pattern anyway. */
-function viewName(view: string): string {
-  if (!/^[a-z_]+$/.test(view)) throw new Error(`bad view name ${view}`);
-  return view;
 }
 
 /**

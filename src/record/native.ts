@@ -5,8 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
+import { packagePath } from '../util/package-root.js';
 import type { Kind } from '../capture/schema.js';
 import { formatAddress } from '../capture/addr.js';
 import { CliError, EXIT } from '../util/errors.js';
@@ -95,7 +94,6 @@ export function addonErrorMessage(err: unknown): string {
       return detail;
   }
 }
-export const MAX_PATH_BYTES = 4096;
 
 interface AddonRecorder {
   drain(): { batches: NativeBatch[]; newCgroups: BigUint64Array };
@@ -126,19 +124,7 @@ export interface AbiMember {
   size: number;
 }
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-
-/** Repository root, from src/record (sources) or dist/src/record (compiled). */
-function repoRoot(): string {
-  let dir = HERE;
-  for (let i = 0; i < 5; i++) {
-    if (existsSync(path.join(dir, 'native', 'binding.gyp'))) return dir;
-    dir = path.dirname(dir);
-  }
-  return path.resolve(HERE, '..', '..');
-}
-
-export const ADDON_PATH = path.join(repoRoot(), 'native', 'build', 'Release', 'contxray.node');
+export const ADDON_PATH = packagePath('native', 'build', 'Release', 'contxray.node');
 const BUILD_HINT = 'run `npm run build:native` (needs clang, libbpf-dev, bpftool)';
 
 let addon: Addon | undefined;

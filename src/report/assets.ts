@@ -1,25 +1,14 @@
 /**
  * Files the report is made from: the handlebars templates and stylesheet in reports/templates/,
  * and, for --interactive, the vega / vega-lite / vega-embed browser bundles from node_modules.
- * Paths are found by walking up from this module, so src/ (tsx) and dist/src/ both work.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-let root: string | undefined;
+import { packagePath } from '../util/package-root.js';
 
 export function templateDir(): string {
-  if (!root) {
-    let dir = dirname(fileURLToPath(import.meta.url));
-    while (!existsSync(join(dir, 'reports', 'templates', 'layout.hbs'))) {
-      const up = dirname(dir);
-      if (up === dir) throw new Error('contxray reports/templates/ not found next to the installed package');
-      dir = up;
-    }
-    root = dir;
-  }
-  return join(root, 'reports', 'templates');
+  return packagePath('reports', 'templates');
 }
 
 export function readTemplate(name: string): string {

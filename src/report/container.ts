@@ -1,5 +1,5 @@
 /** One container's section of the page model: syscalls, processes, files, network, seccomp. */
-import type { ContainerInfo, Gathered, PerContainer } from './gather.js';
+import type { ReportContainer, Gathered, PerContainer } from './gather.js';
 import { TOP_SYSCALLS } from './gather.js';
 import { seccompSummary, type SeccompSummary } from './seccomp.js';
 import type { Cell, Row, Table, TreeRow } from './types.js';
@@ -26,7 +26,7 @@ export interface ContainerSection {
 const t = (text: string, num = false): Cell => ({ text, num });
 const MAX_DEPTH = 12; // indentation levels the stylesheet has
 
-export function containerSection(g: Gathered, c: ContainerInfo, anchor: string, edges: Row[], captures: string[], maxRows: number): ContainerSection {
+export function containerSection(g: Gathered, c: ReportContainer, anchor: string, edges: Row[], captures: string[], maxRows: number): ContainerSection {
   const pc: PerContainer = g.perContainer.get(c.key) ?? { topSyscalls: [], syscallNames: [], syscallsTime: [], execTimeline: [], processes: [], files: [] };
   const s = pc.summary ?? {};
   const totalSys = num(pc.topSyscalls[0]?.total);

@@ -1,59 +1,26 @@
 /**
- * Findings: each is one parameterless query in queries/finding-*.sql (so `contxray analyze
- * --query finding-shells` shows the same evidence), ranked here by severity and spread.
- * A finding query added to queries/ without an entry below still appears, as "info", with its
- * description line as the explanation.
+ * Findings: each is one parameterless query in queries/findings/*.sql (so `contxray analyze
+ * --query finding-shells` shows the same evidence), ranked here by severity and spread. Title,
+ * severity and explanation come from the query's header; a finding without them appears as
+ * "info", with its description line as the explanation.
  */
-import { listQueries } from '../analyze/queries.js';
+import { allQueries } from '../analyze/queries.js';
 import type { Cell, Finding, ReportSource, Row, Table } from './types.js';
 import { clean, fmtInt } from './values.js';
 import { keyOf } from './gather.js';
-
-interface Meta {
-  title: string;
-  severity: Finding['severity'];
-  explanation: string;
-}
-
-const CATALOGUE: Record<string, Meta> = {
-  'finding-escape-syscalls': {
-    title: 'Escape-related syscalls',
-    severity: 'high',
-    explanation:
-      'Workload processes called syscalls used to break out of containers (mount, namespaces, handles, ptrace, bpf, keyrings, modules); runc’s own setup calls are excluded.',
-  },
-  'finding-sensitive-paths': {
-    title: 'Sensitive host paths opened',
-    severity: 'high',
-    explanation:
-      'Runtime sockets, password hashes, kernel tunables, cgroup release_agent or SSH keys were opened from inside a container; writes and successful opens matter most.',
-  },
-  'finding-scan': {
-    title: 'Connections to many ports or hosts',
-    severity: 'medium',
-    explanation: 'One container tried 20 or more ports on one host, or 20 or more hosts: typical of a network scan or lateral movement.',
-  },
-  'finding-shells': {
-    title: 'Shells or package managers started',
-    severity: 'medium',
-    explanation:
-      'A shell or package manager ran inside a container: an interactive session (docker exec, a web shell) or software installed at run time. Expected only in entrypoint scripts.',
-  },
-  'finding-listening-ports': {
-    title: 'Ports accepting connections',
-    severity: 'low',
-    explanation: 'Ports on which containers accepted TCP connections during the recording; compare with the ports the service should expose.',
-  },
-};
 
 const ORDER: Record<Finding['severity'], number> = { high: 0, medium: 1, low: 2, info: 3 };
 /** Columns the evidence table leaves out: keys for filtering, not for reading. */
 const HIDDEN = new Set(['container_id', 'host']);
 
-export function findingQueries(): { name: string; description: string }[] {
-  return listQueries()
-    .filter((q) => q.name.startsWith('finding-'))
-    .map((q) => ({ name: q.name, description: q.description.replace(/^finding:\s*/, '') }));
+export function findingQueries(): { name: string; description: string; meta: Pick<Finding, 'title' | 'severity' | 'explanation'> }[] {
+  return allQueries()
+    .filter((q) => q.folder === 'findings')
+    .map((q) => {
+      const description = q.description.replace(/^finding:\s*/, '');
+      const title = q.title ?? q.name.replace(/^finding-/, '').replace(/-/g, ' ');
+      return { name: q.name, description, meta: { title, severity: q.severity ?? 'info', explanation: q.explanation ?? description } };
+    });
 }
 
 /**
@@ -63,7 +30,6 @@ export function findingQueries(): { name: string; description: string }[] {
 export async function runFindings(src: ReportSource, scope: Set<string> | null, multiHost: boolean, maxRows: number, maxFlagged: number): Promise<Finding[]> {
   const out: Finding[] = [];
   for (const q of findingQueries()) {
-    const meta = CATALOGUE[q.name] ?? { title: q.name.replace(/^finding-/, '').replace(/-/g, ' '), severity: 'info', explanation: q.description };
     const all = await src.named(q.name, { container: null });
     const rows = scope === null ? all : all.filter((r) => !('container_id' in r) || scope.has(keyOf(r.host, r.container_id)));
     const keys = new Set(rows.map((r) => keyOf(r.host, r.container_id)));
@@ -74,7 +40,7 @@ export async function runFindings(src: ReportSource, scope: Set<string> | null, 
     }
     out.push({
       query: q.name,
-      ...meta,
+      ...q.meta,
       hits: rows.length,
       containers: keys.size,
       containerIds: ids,

@@ -1,5 +1,5 @@
 /**
- * Runs the report's SQL (queries/report-*.sql) and groups the rows by container. Every query
+ * Runs the report's SQL (queries/report/*.sql) and groups the rows by container. Every query
  * aggregates and caps in DuckDB, so what reaches JavaScript grows with containers and distinct
  * values, never with the number of events. Captured values only ever travel as bound parameters.
  */
@@ -8,7 +8,8 @@ import type { ReportSource, Row } from './types.js';
 import { visibleList } from '../util/visible.js';
 import { clean, num, optNum } from './values.js';
 
-export interface ContainerInfo {
+/** A container as the report shows it (a row of queries/report/containers.sql); not the recorder's containers/ContainerInfo. */
+export interface ReportContainer {
   key: string; // host + NUL + container id: ids are unique per host only
   host: string;
   id: string;
@@ -29,12 +30,12 @@ export interface Gathered {
   quality: Row[];
   eventCounts: Row[];
   /** The busiest containers in scope, findings first: the head of the overview table. */
-  ranked: ContainerInfo[];
+  ranked: ReportContainer[];
   /** Containers in scope (all, or those --container matched); `ranked` is the first of them. */
   inScope: number;
   hosts: number;
   /** Containers with a section of their own: the first `maxContainers` of `ranked`. */
-  selected: ContainerInfo[];
+  selected: ReportContainer[];
   bucketMs: number;
   execBucketMs: number;
   spanMs: [number, number] | null;
@@ -165,7 +166,7 @@ function nameOf(r: Row): string {
   return r.name == null || r.name === '' ? String(r.short_id ?? id.slice(0, 12)) : String(r.name);
 }
 
-function toInfo(r: Row, flagged: Set<string>): ContainerInfo {
+function toInfo(r: Row, flagged: Set<string>): ReportContainer {
   const id = String(r.container_id ?? '');
   return {
     key: keyOf(r.host, id),

@@ -1,5 +1,5 @@
 /** The overview part of the page model: recordings, data-quality warnings, event counts, containers. */
-import type { ContainerInfo, Gathered } from './gather.js';
+import type { ReportContainer, Gathered } from './gather.js';
 import type { Cell, Table } from './types.js';
 import { clean, fmtClock, fmtDuration, fmtInt, fmtTime, num, optNum } from './values.js';
 
@@ -92,7 +92,7 @@ export interface ContainerLink {
 export function containersTable(g: Gathered, anchors: Map<string, string>, maxRows: number): Table {
   const multiHost = g.hosts > 1;
   const shown = g.ranked.slice(0, Math.max(maxRows, g.selected.length));
-  const rows = shown.map((c: ContainerInfo) => {
+  const rows = shown.map((c: ReportContainer) => {
     const s = c.activity;
     return [
       { text: clean(c.name, 80), anchor: anchors.get(c.key), flag: c.flagged },

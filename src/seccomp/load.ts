@@ -1,5 +1,5 @@
 /**
- * Reads what the seccomp command needs from the loaded captures (queries/seccomp-*.sql), with every
+ * Reads what the seccomp command needs from the loaded captures (queries/seccomp/*.sql), with every
  * captured or user value bound as a parameter. Rows become SyscallUse values; nothing else in
  * src/seccomp touches DuckDB, so the logic is tested on plain rows too.
  */

@@ -1,6 +1,6 @@
 /** Shapes shared by the seccomp modules: recorded syscall use in, profiles out. */
 
-/** One group of recorded calls (from queries/seccomp-syscalls.sql, or built by tests). */
+/** One group of recorded calls (from queries/seccomp/syscalls.sql, or built by tests). */
 export interface SyscallUse {
   /** Name from the capture's own table for `arch`; null when the number is unknown to it. */
   name: string | null;

@@ -4,11 +4,18 @@
  * analysis names syscalls from that stored copy, so a capture from an arm64 host reads right on an
  * x86_64 laptop. A number missing from the table stays a number: never guess a name.
  */
-import type { SyscallTable } from '../capture/schema.js';
 import { compatArchOf, isKnownArch, normalizeArch, type Arch } from './arch.js';
 import { readDataJson } from './data.js';
 
 export * from './arch.js';
+
+/** The syscall name table of the recorded arch, stored in every capture so names are right on any analysis machine. */
+export interface SyscallTable {
+  arch: string;
+  names: Record<string, string>; // nr -> name
+  compat_arch?: string;
+  compat_names?: Record<string, string>;
+}
 
 interface TableFile {
   arch: string;
@@ -26,12 +33,6 @@ function load(arch: Arch): TableFile {
     files.set(arch, f);
   }
   return f;
-}
-
-/** Where a table came from (header package and version), for docs and `--help` output. */
-export function syscallTableSource(arch: string): string | undefined {
-  const a = normalizeArch(arch);
-  return isKnownArch(a) ? load(a).source : undefined;
 }
 
 /**

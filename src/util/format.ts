@@ -4,7 +4,7 @@
  * strings are hostile, and a terminal obeys escape sequences (src/util/visible.ts has the rule). CSV and JSON keep data exact
  * (JSON escapes controls itself; CSV quotes per RFC 4180).
  */
-import { isoNs } from '../analyze/values.js';
+import { isoNs } from './time.js';
 import { visible } from './visible.js';
 
 export const FORMATS = ['table', 'csv', 'json', 'ndjson'] as const;

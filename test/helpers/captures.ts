@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { writeCaptureFromRows, type Row } from '../../src/capture/fixture.js';
+import { writeCaptureFromRows, type Row } from '../support/fixture.js';
 
 export const T0 = 1_764_400_000_000_000_000n; // 2025-11-29T07:06:40Z
 export const WEB_ID = 'a1'.repeat(32);

@@ -5,7 +5,7 @@
  * captures of one host, and a hostile container name (quotes, backslash, newline, 300 characters).
  */
 import { join } from 'node:path';
-import { writeCaptureFromRows, type Row } from '../../src/capture/fixture.js';
+import { writeCaptureFromRows, type Row } from '../support/fixture.js';
 
 export const M_T0 = 1_764_400_000_000_000_000n; // 2025-11-29T07:06:40Z
 const S = 1_000_000_000n;

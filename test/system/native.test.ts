@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildC } from '../helpers/cprog.js';
 import { makeCgroup } from '../helpers/cgroup.js';
+import { withRecorder } from '../helpers/recorder.js';
 import { requireOrSkip, IS_ROOT } from '../helpers/env.js';
 import {
   addonBuilt,
@@ -235,15 +236,9 @@ test('native recorder: syscalls, exec, opens, TCP and seccomp denials of a cgrou
 
 
 test('native recorder: read-and-reset of syscall counts loses nothing', async (t) => {
-  if (!requireOrSkip(t, IS_ROOT, 'needs root for eBPF')) return;
-  if (!requireOrSkip(t, addonBuilt(), 'native addon not built (npm run build:native)')) return;
-  if (!requireOrSkip(t, process.arch === 'x64', 'getppid number is x86_64 (110)')) return;
-  const work = mkdtempSync(path.join(os.tmpdir(), 'contxray-loop-'));
-  const loop = buildC('getppid-count');
-  const cg = makeCgroup('reset');
-  const rec = NativeRecorder.open({ opens: 'none' });
-  try {
-    rec.setCgroupVerdict(cg.id, 'record');
+  const needs: [boolean, string][] = [[process.arch === 'x64', 'getppid number is x86_64 (110)']];
+  await withRecorder(t, { tag: 'reset', options: { opens: 'none' }, needs }, async ({ rec, cg }) => {
+    const loop = buildC('getppid-count');
     const N = 300_000;
     const child = spawn(loop, [path.join(cg.dir, 'cgroup.procs'), String(N)], { stdio: 'ignore' });
     let total = 0n;
@@ -275,24 +270,14 @@ test('native recorder: read-and-reset of syscall counts loses nothing', async (t
     sleeper.kill();
     await new Promise((r) => sleeper.on('exit', r));
     assert.equal(nanosleep, 1n, 'the sleeping call is counted while it sleeps');
-  } finally {
-    rec.close();
-    rmSync(work, { recursive: true, force: true });
-    await cg.remove();
-  }
+  });
 });
 
 
 test('native recorder: counts stay exact while tasks block and switch CPUs, no false denials', async (t) => {
-  if (!requireOrSkip(t, IS_ROOT, 'needs root for eBPF')) return;
-  if (!requireOrSkip(t, addonBuilt(), 'native addon not built (npm run build:native)')) return;
-  if (!requireOrSkip(t, process.arch === 'x64', 'syscall numbers are x86_64')) return;
-  const work = mkdtempSync(path.join(os.tmpdir(), 'contxray-pingpong-'));
-  const bin = buildC('pingpong');
-  const cg = makeCgroup('pingpong');
-  const rec = NativeRecorder.open({ opens: 'none' });
-  try {
-    rec.setCgroupVerdict(cg.id, 'record');
+  const needs: [boolean, string][] = [[process.arch === 'x64', 'syscall numbers are x86_64']];
+  await withRecorder(t, { tag: 'pingpong', options: { opens: 'none' }, needs }, async ({ rec, cg }) => {
+    const bin = buildC('pingpong');
     const N = 5_000;
     const child = spawn(bin, [path.join(cg.dir, 'cgroup.procs'), String(N), '10'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -322,11 +307,7 @@ test('native recorder: counts stay exact while tasks block and switch CPUs, no f
     assert.equal(get(202).errors, BigInt(N + M), 'futex waits that timed out after a switch or a move: errors, not denials');
     const denied = [...sum.values()].reduce((s, x) => s + x.denied, 0n);
     assert.equal(denied, 0n, 'an allow-all filter denies nothing');
-  } finally {
-    rec.close();
-    rmSync(work, { recursive: true, force: true });
-    await cg.remove();
-  }
+  });
 });
 
 test('native recorder: a signal interrupting a blocked call is no denial (rt_sigreturn exit, nr -1)', async (t) => {
@@ -366,13 +347,8 @@ test('native recorder: a signal interrupting a blocked call is no denial (rt_sig
 });
 
 test("native recorder: --opens all, failed relative opens, argv limit", async (t) => {
-  if (!requireOrSkip(t, IS_ROOT, 'needs root for eBPF')) return;
-  if (!requireOrSkip(t, addonBuilt(), 'native addon not built (npm run build:native)')) return;
-  const cg = makeCgroup('opens');
-  const rec = NativeRecorder.open({ opens: 'all', maxArgvBytes: 64 });
-  const batches: NativeBatch[] = [];
-  try {
-    rec.setCgroupVerdict(cg.id, 'record');
+  await withRecorder(t, { tag: 'opens', options: { opens: 'all', maxArgvBytes: 64 } }, async ({ rec, cg }) => {
+    const batches: NativeBatch[] = [];
     const long = 'x'.repeat(100);
     const script = [
       `echo $$ > ${cg.dir}/cgroup.procs`,
@@ -405,10 +381,7 @@ test("native recorder: --opens all, failed relative opens, argv limit", async (t
     assert.equal(echo.truncated, 1);
     assert.equal(echo.argv.join('\0').length, 64, 'argv cut at maxArgvBytes');
     assert.ok(rec.counters()['truncated.argv']! >= 1n);
-  } finally {
-    rec.close();
-    await cg.remove();
-  }
+  });
 });
 
 test('native recorder: one-line environment errors (not root, BPF refused)', async (t) => {

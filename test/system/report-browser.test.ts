@@ -13,7 +13,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openAnalysis } from '../../src/analyze/db.js';
 import { generateReport } from '../../src/report/index.js';
-import { writeHostileCapture, writeInvalidUtf8Capture, writeMultiContainerCapture } from '../../src/report/samples.js';
+import { writeHostileCapture, writeInvalidUtf8Capture, writeMultiContainerCapture } from '../support/samples.js';
 import { HAVE_CHROMIUM, CHROMIUM, openReport } from '../helpers/browser.js';
 import { requireOrSkip } from '../helpers/env.js';
 

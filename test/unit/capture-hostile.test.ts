@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { RecordBatch, makeData, Struct, type Data } from 'apache-arrow';
 import { CaptureReader } from '../../src/capture/reader.js';
-import { writeCaptureFromRows, type Row } from '../../src/capture/fixture.js';
+import { writeCaptureFromRows, type Row } from '../support/fixture.js';
 import { requireOrSkip } from '../helpers/env.js';
 import { hasPyarrow, scenarioRows, T0, tempDir, writeScenario } from '../helpers/captures.js';
 import { bombFrame, readTable, runCli, streamBytes, withEveryBufferAs, writeRepeated } from '../helpers/crafted-captures.js';

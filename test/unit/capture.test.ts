@@ -7,7 +7,7 @@ import { tableToIPC, tableFromArrays } from 'apache-arrow';
 import { Analysis } from '../../src/analyze/db.js';
 import { CaptureReader } from '../../src/capture/reader.js';
 import { CaptureWriter } from '../../src/capture/writer.js';
-import { defaultHost } from '../../src/capture/fixture.js';
+import { defaultHost } from '../support/fixture.js';
 import { syscallTableFor } from '../../src/syscalls/index.js';
 import { CliError } from '../../src/util/errors.js';
 import { parseAddress, formatAddress } from '../../src/capture/addr.js';

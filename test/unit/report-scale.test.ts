@@ -9,9 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openAnalysis, type Analysis } from '../../src/analyze/db.js';
-import { writeSyntheticCapture } from '../../src/capture/synthetic.js';
+import { writeSyntheticCapture } from '../support/synthetic.js';
 import { DEFAULT_MAX_CONTAINERS, generateReport } from '../../src/report/index.js';
-import { writeMultiContainerCapture } from '../../src/report/samples.js';
+import { writeMultiContainerCapture } from '../support/samples.js';
 
 const FIXED = { now: new Date('2026-11-29T12:00:00Z') };
 const MANY = 3000;

@@ -12,12 +12,12 @@ import { join } from 'node:path';
 import yargs from 'yargs';
 import { openAnalysis, type Analysis } from '../../src/analyze/db.js';
 import { generateReport } from '../../src/report/index.js';
-import { hostileStrings, writeHostileCapture, writeInvalidUtf8Capture, writeMultiContainerCapture } from '../../src/report/samples.js';
+import { hostileStrings, writeHostileCapture, writeInvalidUtf8Capture, writeMultiContainerCapture } from '../support/samples.js';
 import { assertSafeSvg, toSvg } from '../../src/report/svg.js';
 import { safeJson } from '../../src/report/render.js';
 import { argvText, clean } from '../../src/report/values.js';
 import { niceBucket } from '../../src/report/gather.js';
-import { writeSyntheticCapture } from '../../src/capture/synthetic.js';
+import { writeSyntheticCapture } from '../support/synthetic.js';
 import { command } from '../../src/cli/report.js';
 import { CliError } from '../../src/util/errors.js';
 

@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yargs from 'yargs';
-import { writeCaptureFromRows, type Row } from '../../src/capture/fixture.js';
+import { writeCaptureFromRows, type Row } from '../support/fixture.js';
 import { openAnalysis } from '../../src/analyze/db.js';
 import { readQuery } from '../../src/analyze/queries.js';
 import { command } from '../../src/cli/seccomp.js';

@@ -1,9 +1,0 @@
--- exec timeline: every program started in a container, with its full argv
--- params: container, since, until
-SELECT ts, host, coalesce(container, '(host)') AS container, pid, ppid, uid, filename, argv,
-       CASE WHEN truncated THEN 'argv truncated' END AS note
-FROM execs
-WHERE ($container::VARCHAR IS NULL OR container = $container OR starts_with(container_id, $container))
-  AND ($since::TIMESTAMP_NS IS NULL OR ts >= $since::TIMESTAMP_NS)
-  AND ($until::TIMESTAMP_NS IS NULL OR ts < $until::TIMESTAMP_NS)
-ORDER BY ts;

@@ -1,5 +1,0 @@
--- export: which view each exported kind comes from (used by `contxray export`)
-SELECT * FROM (VALUES
-  ('syscall', 'syscalls'), ('exec', 'execs'), ('process', 'processes'), ('open', 'opens'),
-  ('net', 'net_events'), ('connection', 'connections'), ('container', 'containers'), ('stats', 'stats')
-) t(kind, view);

@@ -1,7 +1,0 @@
--- report: every syscall name each selected container ($containers: JSON list of ids) used, for the seccomp summary
--- params: containers
-SELECT host, container_id, name, arch, bool_or(compat) AS compat, sum(calls)::BIGINT AS calls, sum(denied)::BIGINT AS denied
-FROM report_syscalls
-WHERE container_id IN (SELECT unnest(from_json($containers, '["VARCHAR"]'))) AND name IS NOT NULL
-GROUP BY ALL
-ORDER BY host, container_id, name;

@@ -1,5 +1,0 @@
--- seccomp: every container in the loaded captures, to match --container against
-SELECT host, container_id, name, image, runtime
-FROM containers
-WHERE container_id IS NOT NULL
-ORDER BY name, host, container_id;

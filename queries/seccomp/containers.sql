@@ -1,0 +1,6 @@
+-- description: seccomp: every container in the loaded captures, to match --container against
+-- returns: host VARCHAR, container_id VARCHAR, name VARCHAR, image VARCHAR, runtime VARCHAR
+SELECT host, container_id, name, image, runtime
+FROM containers
+WHERE container_id IS NOT NULL
+ORDER BY name, host, container_id;
