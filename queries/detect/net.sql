@@ -8,4 +8,5 @@ SELECT host, capture, container_id, epoch_ns(ts) // $window_ns::BIGINT AS w, kin
        count(*) FILTER (WHERE ret < 0 AND ret <> -115)::DOUBLE AS failed
 FROM net_events
 WHERE container_id IS NOT NULL AND kind IN ('connect', 'accept')
-GROUP BY ALL;
+GROUP BY ALL
+ORDER BY ALL;

@@ -7,4 +7,5 @@ FROM opens
 WHERE container_id IS NOT NULL
   -- runc sets the container up through /proc/sys and /proc/self before the workload starts
   AND coalesce(comm, '') NOT LIKE 'runc%' AND coalesce(comm, '') NOT IN ('crun', 'conmon', 'containerd-shim')
-GROUP BY ALL;
+GROUP BY ALL
+ORDER BY ALL;

@@ -10,4 +10,5 @@ FROM e
 JOIN capture_files cap USING (capture_id)
 JOIN cgroup_containers cc USING (capture_id, cgroup_id)
 WHERE cc.container_id IS NOT NULL
-GROUP BY ALL;
+GROUP BY ALL
+ORDER BY ALL;

@@ -5,4 +5,5 @@ SELECT host, capture, container_id, epoch_ns(ts) // $window_ns::BIGINT AS w,
        sum(count)::DOUBLE AS calls, sum(errors)::DOUBLE AS errors, sum(denied)::DOUBLE AS denied
 FROM syscalls
 WHERE container_id IS NOT NULL
-GROUP BY ALL;
+GROUP BY ALL
+ORDER BY ALL;

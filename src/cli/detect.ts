@@ -67,7 +67,8 @@ export const command: CommandModule<object, Args> = {
       if (args.window !== undefined && windowMs !== model.windowMs) throw new CliError(`--window ${args.window} differs from the model's ${model.windowMs / 1000}s window`, EXIT.usage);
       windowMs = model.windowMs;
     } else if (args.baseline) {
-      const series = await loadSeries(args.baseline, windowMs, args.container);
+      // Every baseline container trains (cheap): a -c container may match its baseline by image.
+      const series = await loadSeries(args.baseline, windowMs);
       model = trainModel(series, windowMs, args.by, options);
       for (const g of model.groups) {
         if (g.thresholdSource === 'training') warn(`baseline of ${show(g.name)} has ${g.trainWindows} window(s), too few to hold any out for validation: threshold taken from its training windows`);
