@@ -43,7 +43,7 @@ export const command: CommandModule<object, Args> = {
       .option('by', { choices: ['name', 'image'] as const, default: 'name' as By, describe: 'how a container finds its baseline: same name (falling back to image), or same image' })
       .option('format', { alias: 'f', choices: ['table', 'json', 'ndjson'] as const, default: 'table' as const, describe: 'output format (table: anomalous windows only, unless --all)' })
       .option('out', { alias: 'o', type: 'string', describe: 'write the result to FILE instead of stdout' })
-      .option('threshold', { type: 'number', describe: 'score above which a window is anomalous (default: highest score on held-out baseline windows + 0.02)' })
+      .option('threshold', { type: 'number', describe: 'score above which a window is anomalous (default: from the scores of held-out baseline windows, see docs/detect.md)' })
       .option('all', { type: 'boolean', describe: 'table: show every window, not only anomalous ones' })
       .option('seed', { type: 'number', default: DEFAULT_OPTIONS.seed, describe: 'random seed of the forest (same seed, same data → same scores)' })
       .example('$0 detect trace.arrow --baseline normal1.arrow normal2.arrow', 'train on the baselines, score trace.arrow')
