@@ -7,14 +7,15 @@
  */
 import { readFileSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { join } from 'node:path';
 import { QUERY_DIR } from '../analyze/queries.js';
 import { FAMILY_BY_KEY, familyName, type Family } from './families.js';
 import { escapeLabel } from './labels.js';
 
-export const METRICS_QUERY_DIR = `${QUERY_DIR}metrics/`;
+export const METRICS_QUERY_DIR = join(QUERY_DIR, 'metrics');
 
 export function metricsSql(name: 'labels' | 'increments' | 'series'): string {
-  return readFileSync(`${METRICS_QUERY_DIR}${name}.sql`, 'utf8');
+  return readFileSync(join(METRICS_QUERY_DIR, `${name}.sql`), 'utf8');
 }
 
 export interface ExportStats {

@@ -1,0 +1,99 @@
+/**
+ * The detector end to end, independent of the CLI: group baseline series into models, find each
+ * scored container's model (by name, falling back to image), score, explain.
+ */
+import { isoNs } from '../analyze/values.js';
+import { CliError, EXIT } from '../util/errors.js';
+import type { ContainerRef } from './facts.js';
+import { explain, type Reason } from './explain.js';
+import { scoreSeries, selfScore, trainGroup, type DetectOptions, type GroupModel, type ScoredWindow, type Series } from './model.js';
+import type { ModelFile } from './model-file.js';
+
+export type By = 'name' | 'image';
+
+export interface DetectRow {
+  host: string;
+  container: string;
+  container_id: string;
+  image: string;
+  capture: string;
+  window_start: string;
+  window_end: string;
+  score: number;
+  threshold: number;
+  anomalous: boolean;
+  reasons: Reason[];
+}
+
+const groupKey = (ref: ContainerRef, by: By) => (by === 'name' ? ref.name : ref.image || ref.name);
+
+export function trainModel(series: Series[], windowMs: number, by: By, options: DetectOptions): ModelFile {
+  const active = series.filter((s) => s.windows.length > 0);
+  if (active.length === 0) throw new CliError('baseline: no container activity in the baseline captures (empty or host-only?)', EXIT.input);
+  const archs = [...new Set(active.map((s) => s.ref.arch))];
+  if (archs.length > 1) throw new CliError(`baseline captures come from several architectures (${archs.join(', ')}): syscalls differ; train one model per architecture`, EXIT.input);
+  const groups = new Map<string, Series[]>();
+  for (const s of active) {
+    const k = groupKey(s.ref, by);
+    groups.set(k, [...(groups.get(k) ?? []), s]);
+  }
+  const models = [...groups.values()].map((g) => trainGroup(g, windowMs, options));
+  return { arch: archs[0]!, windowMs, by, options, groups: models };
+}
+
+/** The model for a scored container: same name (or image with --by image); else same image. */
+export function matchGroup(model: ModelFile, ref: ContainerRef): GroupModel | null {
+  if (model.by === 'name') {
+    const byName = model.groups.find((g) => g.name === ref.name);
+    if (byName) return byName;
+  }
+  const byImage = model.groups.filter((g) => ref.image !== '' && g.image === ref.image);
+  return byImage.sort((a, b) => b.trainWindows - a.trainWindows)[0] ?? null;
+}
+
+function rowOf(model: GroupModel, x: ScoredWindow, threshold: number): DetectRow {
+  const ref = x.facts.ref;
+  const anomalous = x.score > threshold;
+  return {
+    host: ref.host,
+    container: ref.name,
+    container_id: ref.containerId,
+    image: ref.image,
+    capture: ref.capture,
+    window_start: isoNs(x.facts.startNs),
+    window_end: isoNs(x.facts.endNs),
+    score: Math.round(x.score * 10000) / 10000,
+    threshold: Math.round(threshold * 10000) / 10000,
+    anomalous,
+    reasons: explain(model, x),
+  };
+}
+
+export interface DetectResult {
+  rows: DetectRow[];
+  unmatched: ContainerRef[];
+}
+
+/** Scores series against a model, or (model null) each series against itself. */
+export function detect(model: ModelFile | null, series: Series[], opts: { threshold?: number; windowMs: number; options: DetectOptions }): DetectResult {
+  const rows: DetectRow[] = [];
+  const unmatched: ContainerRef[] = [];
+  for (const s of series) {
+    if (s.windows.length === 0) continue;
+    if (model === null) {
+      const { model: m, scored } = selfScore(s, opts.windowMs, opts.options);
+      for (const x of scored) rows.push(rowOf(m, x, opts.threshold ?? m.threshold));
+      continue;
+    }
+    if (s.ref.arch !== model.arch) {
+      throw new CliError(`${s.ref.capture} was recorded on ${s.ref.arch}, the baseline on ${model.arch}: syscalls differ; use a baseline recorded on ${s.ref.arch}`, EXIT.input);
+    }
+    const g = matchGroup(model, s.ref);
+    if (!g) {
+      unmatched.push(s.ref);
+      continue;
+    }
+    for (const x of scoreSeries(g, s, model.windowMs, model.options)) rows.push(rowOf(g, x, opts.threshold ?? g.threshold));
+  }
+  return { rows, unmatched };
+}

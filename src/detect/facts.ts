@@ -1,0 +1,115 @@
+/**
+ * What each container did in each time window, read from the analysis views with the SQL in
+ * queries/detect/. These facts are both the source of the features and the evidence the reasons
+ * quote, so they keep names (programs, argv, paths, peers), not only counts.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packagePath } from '../util/package-root.js';
+import type { Analysis } from '../analyze/db.js';
+
+const DIR = packagePath('queries', 'detect');
+
+export function detectQuery(name: string): string {
+  return readFileSync(join(DIR, `${name}.sql`), 'utf8');
+}
+
+export interface ContainerRef {
+  host: string;
+  capture: string;
+  arch: string;
+  containerId: string;
+  name: string;
+  image: string;
+  startNs: bigint; // max(capture start, container first seen): windows are clipped to this span
+  endNs: bigint;
+}
+
+export interface SyscallFacts {
+  calls: number;
+  errors: number;
+  denied: number;
+}
+
+export interface WindowFacts {
+  ref: ContainerRef;
+  w: bigint; // window index: epoch ns / window ns
+  startNs: bigint;
+  endNs: bigint;
+  /** Seconds of the window inside the container's recorded span (edge windows are partial). */
+  seconds: number;
+  syscalls: Map<string, SyscallFacts>;
+  execs: Array<{ filename: string; n: number; argv: string[]; truncated: boolean }>;
+  forks: number;
+  exits: number;
+  opens: Map<string, { n: number; failed: number; writes: number }>;
+  connects: Array<{ peer: string; port: number; n: number; failed: number }>;
+  accepts: Array<{ port: number; n: number }>;
+}
+
+export const refKey = (r: { host: string; capture: string; containerId: string }) => `${r.host}\0${r.capture}\0${r.containerId}`;
+
+const num = (v: unknown) => (typeof v === 'bigint' ? Number(v) : Number(v ?? 0));
+const str = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+
+/** Every (container, window) with activity, grouped per container ref, windows in time order. */
+export async function loadFacts(db: Analysis, windowMs: number): Promise<Map<string, { ref: ContainerRef; windows: WindowFacts[] }>> {
+  const windowNs = BigInt(windowMs) * 1_000_000n;
+  const p = { window_ns: windowNs };
+  const out = new Map<string, { ref: ContainerRef; windows: Map<bigint, WindowFacts> }>();
+  for (const r of await db.all(detectQuery('containers'))) {
+    const capStart = r.capture_start_ns === null ? null : BigInt(r.capture_start_ns as bigint);
+    const first = r.first_seen_ns === null ? null : BigInt(r.first_seen_ns as bigint);
+    const startNs = capStart !== null && first !== null ? (capStart > first ? capStart : first) : (capStart ?? first ?? 0n);
+    const ref: ContainerRef = {
+      host: str(r.host), capture: str(r.capture), arch: str(r.arch), containerId: str(r.container_id),
+      name: str(r.name) || str(r.container_id).slice(0, 12), image: str(r.image),
+      startNs, endNs: r.capture_end_ns === null ? startNs : BigInt(r.capture_end_ns as bigint),
+    };
+    out.set(refKey(ref), { ref, windows: new Map() });
+  }
+  const win = (row: Record<string, unknown>): WindowFacts | null => {
+    const c = out.get(refKey({ host: str(row.host), capture: str(row.capture), containerId: str(row.container_id) }));
+    if (!c) return null;
+    const w = BigInt(row.w as bigint);
+    let f = c.windows.get(w);
+    if (!f) {
+      const s = w * windowNs;
+      const e = s + windowNs;
+      const cs = s > c.ref.startNs ? s : c.ref.startNs;
+      const ce = e < c.ref.endNs ? e : c.ref.endNs;
+      const seconds = ce > cs ? Number(ce - cs) / 1e9 : 0;
+      f = { ref: c.ref, w, startNs: s, endNs: e, seconds, syscalls: new Map(), execs: [], forks: 0, exits: 0, opens: new Map(), connects: [], accepts: [] };
+      c.windows.set(w, f);
+    }
+    return f;
+  };
+  for (const r of await db.all(detectQuery('syscalls'), p)) {
+    win(r)?.syscalls.set(str(r.name), { calls: num(r.calls), errors: num(r.errors), denied: num(r.denied) });
+  }
+  for (const r of await db.all(detectQuery('execs'), p)) {
+    win(r)?.execs.push({ filename: str(r.filename), n: num(r.n), argv: Array.isArray(r.argv) ? r.argv.map(str) : [], truncated: r.truncated === true });
+  }
+  for (const r of await db.all(detectQuery('processes'), p)) {
+    const f = win(r);
+    if (f) {
+      f.forks += num(r.forks);
+      f.exits += num(r.exits);
+    }
+  }
+  for (const r of await db.all(detectQuery('opens'), p)) {
+    win(r)?.opens.set(str(r.path), { n: num(r.n), failed: num(r.failed), writes: num(r.writes) });
+  }
+  for (const r of await db.all(detectQuery('net'), p)) {
+    const f = win(r);
+    if (!f) continue;
+    if (r.kind === 'connect') f.connects.push({ peer: str(r.peer), port: num(r.port), n: num(r.n), failed: num(r.failed) });
+    else f.accepts.push({ port: num(r.port), n: num(r.n) });
+  }
+  const result = new Map<string, { ref: ContainerRef; windows: WindowFacts[] }>();
+  for (const [k, c] of out) {
+    const windows = [...c.windows.values()].sort((a, b) => (a.w < b.w ? -1 : a.w > b.w ? 1 : 0));
+    result.set(k, { ref: c.ref, windows });
+  }
+  return result;
+}

@@ -1,0 +1,33 @@
+/**
+ * Synthetic feature matrices with planted anomalies for the forest's tests and bench (seeded):
+ * normal rows from two Gaussian clusters, anomalies from a small, tight cluster elsewhere
+ * ("clustered anomalies", the case where a wrong subsample or c(n) shows).
+ */
+import { mulberry32 } from '../../src/detect/prng.js';
+import { matrix, type Matrix } from '../../src/detect/forest.js';
+
+export function gaussian(random: () => number): () => number {
+  return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
+export interface Planted {
+  X: Matrix;
+  labels: boolean[];
+}
+
+export function clustered(opts: { normal?: number; anomalies?: number; d?: number; seed?: number } = {}): Planted {
+  const { normal = 1000, anomalies = 50, d = 6, seed = 7 } = opts;
+  const g = gaussian(mulberry32(seed));
+  const rows: number[][] = [];
+  const labels: boolean[] = [];
+  for (let i = 0; i < normal; i++) {
+    const centre = i % 2 === 0 ? 0 : 4;
+    rows.push(Array.from({ length: d }, () => centre + g()));
+    labels.push(false);
+  }
+  for (let i = 0; i < anomalies; i++) {
+    rows.push(Array.from({ length: d }, (_, f) => (f < 2 ? 2 + 0.2 * g() : 8 + 0.3 * g())));
+    labels.push(true);
+  }
+  return { X: matrix(rows, d), labels };
+}
