@@ -177,7 +177,10 @@ test('SIGINT finishes the file properly and exits 0', async (t) => {
   const rec = spawn(process.execPath, [BIN, 'record', '-o', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   rec.stderr!.on('data', (d) => (stderr += d));
-  await new Promise((r) => setTimeout(r, 2000));
+  // Once the capture exists the recorder handles SIGINT (even while BPF is still loading); before
+  // that, Node itself may still be starting up, and a signal then is Node's default death.
+  while (!existsSync(file) && rec.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 500));
   rec.kill('SIGINT');
   const code = await new Promise((r) => rec.once('exit', r));
   assert.equal(code, 0, stderr);
