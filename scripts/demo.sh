@@ -2,7 +2,9 @@
 # The built-in demo, end to end on this machine (as root): set everything up, record two real demo
 # containers talking to each other (scripts/scenario.sh: a web server with a host bind mount, a
 # client fetching from it over IPv4 and IPv6, a mkdir its seccomp profile denies), then analyse the
-# capture, render the HTML report and generate a seccomp profile for the web server.
+# capture, render the HTML report, generate and check a seccomp profile for the web server, export a
+# Parquet lake, Prometheus metrics (backfilled with promtool) and a Grafana dashboard, and look for
+# anomalous windows with `contxray detect`.
 # Idempotent; output goes to ./demo-output (or $CONTXRAY_DEMO_DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,4 +37,22 @@ if cx seccomp --help >/dev/null 2>&1; then
   say "seccomp: a profile for cx-web ($out/cx-web.seccomp.json)"
   cx seccomp "$out/demo.arrow" --container cx-web -o "$out/cx-web.seccomp.json"
 fi
+say "seccomp --check: would the profile deny anything cx-web did? (exit 1 if so)"
+cx seccomp "$out/demo.arrow" --container cx-web --check "$out/cx-web.seccomp.json" || true
+
+say "export: a kind=/host=/date= Parquet lake ($out/lake) for Trino, Spark, ClickHouse"
+cx export "$out/demo.arrow" --parquet "$out/lake" --force
+
+say "metrics: OpenMetrics for Prometheus ($out/demo.om), backfilled with promtool into $out/prometheus"
+cx metrics "$out/demo.arrow" -o "$out/demo.om" --step 5s --force
+if command -v promtool >/dev/null; then
+  rm -rf "$out/prometheus"
+  promtool tsdb create-blocks-from openmetrics --max-block-duration=24h "$out/demo.om" "$out/prometheus" | tail -1
+fi
+say "grafana: dashboard and provisioning ($out/grafana)"
+cx grafana -o "$out/grafana" --step 5s --force
+
+say "detect: windows of each container that look unlike the rest of the capture (exit 1 when any do)"
+cx detect "$out/demo.arrow" --all || true
+
 say "done: open $out/report.html in a browser; query more with: node bin/contxray.js analyze $out/demo.arrow --sql '…'"
