@@ -16,6 +16,7 @@ import { UnsupportedCompression, useZstd } from './zstd.js';
 import { attachBudget, BudgetError, FileBudget } from './budget.js';
 import './harden.js';
 import { CliError, EXIT, errorMessage } from '../util/errors.js';
+import { visible } from '../util/visible.js';
 
 const MAGIC = Buffer.from('ARROW1');
 /** Bytes per read of the message stream (a multiple of 8: message bodies stay 8-byte aligned). */
@@ -218,7 +219,7 @@ function checkSchema(path: string, schema: Schema): CaptureMeta {
     const field = byName.get(c.name);
     if (!field) throw new CliError(`${path}: capture lacks column '${c.name}' (wrong schema)`, EXIT.input);
     if (String(field.type) !== String(arrowType(c.type, 0)) && !(c.type === 'dict' && String(field.type).startsWith('Dictionary<Int32, Utf8>')))
-      throw new CliError(`${path}: column '${c.name}' has type ${String(field.type)}, expected ${String(arrowType(c.type, 0))}`, EXIT.input);
+      throw new CliError(`${path}: column '${c.name}' has type ${visible(String(field.type), 120)}, expected ${String(arrowType(c.type, 0))}`, EXIT.input);
   }
   const host = parseJson<HostInfo>(path, schema, META.host);
   const syscalls = parseJson<SyscallTable>(path, schema, META.syscalls);
