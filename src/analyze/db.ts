@@ -55,7 +55,8 @@ export class Analysis {
       load = await loadCaptures(connection, paths, opts.progress);
       for (const w of load.warnings) opts.onWarning?.(w);
       await connection.run(`CREATE TABLE ${MARKER} AS SELECT $version AS version, now() AS created_at`, { version: DB_VERSION });
-      if (opts.db === undefined) await connection.run(readQuery('views').sql);
+      // views.sql also builds the materialised container tables: here, once, so a --db file carries them
+      await connection.run(readQuery('views').sql);
     } catch (err) {
       connection.closeSync();
       instance.closeSync();

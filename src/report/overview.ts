@@ -10,10 +10,18 @@ export interface Warning {
 /** Counters whose non-zero value means data was lost or cut. */
 const LOSS = /^(drops?|lost|truncated|unknown|errors?|overflow|missed)[._]|[._](drops?|lost|truncated|unknown|invalid_utf8|overflow)$/i;
 
+/** capture_files.truncated_strings: counted by the loader, shown beside the recorder's counters. */
+const TRUNCATED_STRINGS = "truncated strings (cut at load to their column's cap)";
+
 export function warnings(g: Gathered): Warning[] {
   const out: Warning[] = [];
   for (const c of g.captures) {
     if (c.warning) out.push({ text: `${clean(c.capture, 120)}: ${clean(c.warning, 400)}` });
+    // without a stats record an empty counters table would read as "nothing lost"
+    if (c.no_counters) out.push({ text: `counters unknown for ${clean(c.capture, 120)} (no stats record: drops and truncations can't be ruled out)` });
+    if (num(c.truncated_strings) > 0) {
+      out.push({ text: `${TRUNCATED_STRINGS} = ${fmtInt(c.truncated_strings)} (capture ${clean(c.capture, 120)}, host ${clean(c.host, 80)})` });
+    }
   }
   for (const s of g.stats) {
     if (LOSS.test(String(s.name)) && num(s.value) > 0) {
@@ -61,13 +69,18 @@ export function countsTable(g: Gathered): Table {
 }
 
 export function statsTable(g: Gathered, maxRows: number): Table {
-  const multi = new Set(g.stats.map((s) => `${s.host}\u0000${s.capture}`)).size > 1;
+  const cut = g.captures.filter((c) => num(c.truncated_strings) > 0);
+  const multi = new Set([...g.stats, ...cut].map((s) => `${s.host}\u0000${s.capture}`)).size > 1;
   // zero counters say "nothing lost there": counted in one line instead of a long list of zeros
   const rows = g.stats.filter((s) => num(s.value) !== 0).map((s) => {
     const loss = LOSS.test(String(s.name)) && num(s.value) > 0;
     const cells: Cell[] = [t(clean(s.name, 80)), { text: fmtInt(s.value), num: true, flag: loss }];
     return multi ? [t(`${clean(s.host, 60)} / ${clean(s.capture, 80)}`), ...cells] : cells;
   });
+  for (const c of cut) {
+    const cells: Cell[] = [t(TRUNCATED_STRINGS), { text: fmtInt(c.truncated_strings), num: true, flag: true }];
+    rows.push(multi ? [t(`${clean(c.host, 60)} / ${clean(c.capture, 80)}`), ...cells] : cells);
+  }
   return {
     columns: [...(multi ? [{ label: 'host / capture' }] : []), { label: 'recorder counter' }, { label: 'value', num: true }],
     rows: rows.slice(0, maxRows * 2),
