@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { openAnalysis, type Analysis } from '../../src/analyze/db.js';
-import { writeMultiContainerCapture } from '../../src/report/samples.js';
+import { writeMultiContainerCapture } from '../support/samples.js';
 import { writeScenario, tempDir } from '../helpers/captures.js';
 
 const TABLES = ['materialised_cgroup_containers', 'materialised_containers'];

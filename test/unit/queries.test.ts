@@ -15,6 +15,8 @@ const SAMPLE: Record<string, unknown> = {
   container: null,
   container_id: 'a1'.repeat(32),
   containers: '[]',
+  wanted: '[]',
+  flagged: '[]',
   since: null,
   until: null,
   limit: 10,

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { openAnalysis } from '../../src/analyze/db.js';
-import { writeCaptureFromRows, type Row } from '../../src/capture/fixture.js';
+import { writeCaptureFromRows, type Row } from '../support/fixture.js';
 import { generateReport } from '../../src/report/index.js';
 import { T0, scenarioRows, tempDir } from '../helpers/captures.js';
 
