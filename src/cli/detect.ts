@@ -2,6 +2,7 @@
  * `contxray detect`: which windows of which container look unlike its baseline, and why.
  * The detector lives in src/detect/ (docs/detect.md); this file is options, wiring and output.
  */
+import { packagePath } from '../util/package-root.js';
 import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { loadFacts } from '../detect/facts.js';
@@ -139,7 +140,7 @@ function saveModel(path: string, text: string): void {
 
 function packageVersion(): string {
   try {
-    return String((JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? '?');
+    return String((JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version?: string }).version ?? '?');
   } catch {
     return '?';
   }

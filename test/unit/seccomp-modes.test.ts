@@ -128,7 +128,7 @@ test('five workloads × confined/unconfined × new/old captures: runtime setup o
     // Item 13: an ordinary Docker recording needs no action: no warning at all.
     assert.doesNotMatch(r.stderr, /warning/, `${label}: ${r.stderr}`);
     assert.doesNotMatch(r.stderr, /#-1|real failure/, `${label}: nr −1 is no seccomp denial: ${r.stderr}`);
-    const checked = await run(['seccomp', c.path, '-c', c.id.slice(0, 12), '--check', out, '-o', join(dir, 'check.txt')]);
+    const checked = await run(['seccomp', c.path, '-c', c.id.slice(0, 12), '--check', out, '-o', join(dir, 'check.txt'), '--force']);
     assert.equal(checked.error, undefined, `${label}: its own profile must pass --check: ${readFileSync(join(dir, 'check.txt'), 'utf8')}`);
   }
 });
@@ -160,7 +160,7 @@ test('a capture that started after the container is refused (exit 1, how to reco
   let r = await run(['seccomp', late, '-c', 'late', '-o', out]);
   assert.ok(r.error instanceof CliError && r.error.exitCode === 1, String(r.error));
   assert.match((r.error as Error).message, /after the container did.*contxray record -o x\.arrow -- docker run.*--partial/);
-  r = await run(['seccomp', late, '-c', 'late', '--partial', '-o', out]);
+  r = await run(['seccomp', late, '-c', 'late', '--partial', '-o', out, '--force']);
   assert.equal(r.error, undefined, String(r.error));
   assert.match(r.stderr, /warning: .*after the container did/);
   assert.ok(allowed(out).has('read'));
@@ -176,7 +176,7 @@ test('interchangeable calls: pwrite64 brings pwritev/pwritev2 (listed in the sum
   assert.match(r.stderr, /interchangeable calls added .*pwritev \(pwrite64\)/);
   // Nothing beyond the families: no send/recv message calls, no unlinkat, no clone3.
   for (const n of ['sendmsg', 'recvmsg', 'unlinkat', 'clone3', 'mount']) assert.ok(!names.has(n), n);
-  r = await run(['seccomp', c.path, '-c', c.id.slice(0, 12), '--exact', '-o', out]);
+  r = await run(['seccomp', c.path, '-c', c.id.slice(0, 12), '--exact', '-o', out, '--force']);
   names = allowed(out);
   assert.ok(!names.has('pwritev') && !names.has('readv') && names.has('pwrite64'));
   assert.doesNotMatch(r.stderr, /interchangeable/);
