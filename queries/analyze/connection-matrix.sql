@@ -1,5 +1,5 @@
 -- description: container-to-container connection matrix: who connects to whom, on which port, how often
--- params: container
+-- params: container_ids
 -- returns: host VARCHAR, client VARCHAR, server VARCHAR, port USMALLINT, connections BIGINT, failed BIGINT
 -- returns: seen VARCHAR
 SELECT host,
@@ -8,7 +8,8 @@ SELECT host,
        server_port AS port, count(*) AS connections,
        count(*) FILTER (WHERE ret < 0 AND ret <> -115) AS failed, seen
 FROM connections
-WHERE $container::VARCHAR IS NULL OR client_container = $container OR server_container = $container
-   OR starts_with(client_container_id, $container) OR starts_with(server_container_id, $container)
+WHERE $container_ids::VARCHAR IS NULL
+   OR list_contains(from_json($container_ids, '["VARCHAR"]'), client_container_id)
+   OR list_contains(from_json($container_ids, '["VARCHAR"]'), server_container_id)
 GROUP BY ALL
 ORDER BY connections DESC, client, server, port;

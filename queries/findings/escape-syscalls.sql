@@ -1,5 +1,5 @@
 -- description: finding: container processes made syscalls used in container escapes (mount, unshare, setns, ptrace, bpf, keyctl, open_by_handle_at …)
--- params: container
+-- params: container_ids
 -- title: Escape-related syscalls
 -- severity: high
 -- explanation: Workload processes called syscalls used to break out of containers (mount, namespaces,
@@ -19,7 +19,7 @@ SELECT
   container_id
 FROM syscalls
 WHERE container_id IS NOT NULL
-  AND ($container::VARCHAR IS NULL OR container = $container OR starts_with(container_id, $container))
+  AND ($container_ids::VARCHAR IS NULL OR list_contains(from_json($container_ids, '["VARCHAR"]'), container_id))
   AND name IN ('open_by_handle_at', 'name_to_handle_at', 'mount', 'umount2', 'move_mount', 'fsmount', 'fsopen',
                'open_tree', 'pivot_root', 'unshare', 'setns', 'ptrace', 'process_vm_writev', 'bpf', 'keyctl',
                'add_key', 'request_key', 'init_module', 'finit_module', 'delete_module', 'kexec_load',

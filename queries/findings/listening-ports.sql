@@ -1,5 +1,5 @@
 -- description: finding: ports on which a container accepted TCP connections during the recording (compare with what it should expose)
--- params: container
+-- params: container_ids
 -- title: Ports accepting connections
 -- severity: low
 -- explanation: Ports on which containers accepted TCP connections during the recording; compare with the
@@ -17,6 +17,6 @@ SELECT
   container_id
 FROM net_events
 WHERE kind = 'accept' AND container_id IS NOT NULL AND coalesce(ret, 0) >= 0
-  AND ($container::VARCHAR IS NULL OR container = $container OR starts_with(container_id, $container))
+  AND ($container_ids::VARCHAR IS NULL OR list_contains(from_json($container_ids, '["VARCHAR"]'), container_id))
 GROUP BY host, container_id, container, lport
 ORDER BY container, port;

@@ -1,5 +1,5 @@
 -- description: finding: a container connected to many ports or hosts (>= 20 ports on one host, or >= 20 hosts): looks like a scan
--- params: container
+-- params: container_ids
 -- title: Connections to many ports or hosts
 -- severity: medium
 -- explanation: One container tried 20 or more ports on one host, or 20 or more hosts: typical of a network
@@ -11,7 +11,7 @@ WITH c AS (
          count(DISTINCT rport) OVER (PARTITION BY host, container_id, raddr) AS ports_per_host
   FROM net_events
   WHERE kind = 'connect' AND container_id IS NOT NULL
-    AND ($container::VARCHAR IS NULL OR container = $container OR starts_with(container_id, $container)))
+    AND ($container_ids::VARCHAR IS NULL OR list_contains(from_json($container_ids, '["VARCHAR"]'), container_id)))
 SELECT
   coalesce(container, container_id) AS container,
   count(DISTINCT raddr) AS hosts,

@@ -1,5 +1,5 @@
 -- description: finding: a container opened sensitive host paths (runtime sockets, password hashes, kernel knobs, cgroup release_agent, ssh keys)
--- params: container
+-- params: container_ids
 -- title: Sensitive host paths opened
 -- severity: high
 -- explanation: Runtime sockets, password hashes, kernel tunables, cgroup release_agent or SSH keys were
@@ -21,7 +21,7 @@ WHERE container_id IS NOT NULL
   -- runc sets the container up through /proc/sys and /proc/self before the workload starts
   AND coalesce(comm, '') NOT LIKE 'runc%'
   AND coalesce(comm, '') NOT IN ('crun', 'conmon', 'containerd-shim')
-  AND ($container::VARCHAR IS NULL OR container = $container OR starts_with(container_id, $container))
+  AND ($container_ids::VARCHAR IS NULL OR list_contains(from_json($container_ids, '["VARCHAR"]'), container_id))
   AND (path IN ('/var/run/docker.sock', '/run/docker.sock', '/run/containerd/containerd.sock',
                 '/var/run/containerd/containerd.sock', '/run/crio/crio.sock', '/var/run/crio/crio.sock',
                 '/run/podman/podman.sock', '/etc/shadow', '/etc/gshadow', '/etc/sudoers',

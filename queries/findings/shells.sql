@@ -1,5 +1,5 @@
 -- description: finding: shells or package managers started inside a container (someone got a shell, or software is installed at run time)
--- params: container
+-- params: container_ids
 -- title: Shells or package managers started
 -- severity: medium
 -- explanation: A shell or package manager ran inside a container: an interactive session (docker exec, a web
@@ -16,7 +16,7 @@ SELECT
   container_id
 FROM execs
 WHERE container_id IS NOT NULL
-  AND ($container::VARCHAR IS NULL OR container = $container OR starts_with(container_id, $container))
+  AND ($container_ids::VARCHAR IS NULL OR list_contains(from_json($container_ids, '["VARCHAR"]'), container_id))
   AND regexp_extract(filename, '[^/]*$') IN (
         'sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh', 'csh', 'tcsh', 'fish', 'busybox',
         'apt', 'apt-get', 'aptitude', 'dpkg', 'yum', 'dnf', 'microdnf', 'rpm', 'apk', 'zypper', 'pacman',

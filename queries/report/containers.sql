@@ -1,14 +1,12 @@
--- description: report: the containers in scope ($wanted: JSON list of names, ids or id prefixes; [] = all), ranked: $flagged ids (containers with findings) first, then by activity; the first $limit, each with its activity totals and the size of the scope
--- params: wanted, flagged, limit
+-- description: report: the containers in scope ($container_ids: JSON list of ids resolved from --container; NULL = all), ranked: $flagged ids (containers with findings) first, then by activity; the first $limit, each with its activity totals and the size of the scope
+-- params: container_ids, flagged, limit
 -- returns: host VARCHAR, container_id VARCHAR, short_id VARCHAR, name VARCHAR, image VARCHAR, runtime VARCHAR
 -- returns: ips VARCHAR, started_ms BIGINT, first_ms BIGINT, last_ms BIGINT, calls BIGINT, execs BIGINT, opens BIGINT
 -- returns: conns_out BIGINT, conns_in BIGINT, flagged_rank INTEGER, in_scope BIGINT, hosts BIGINT
-WITH w AS (SELECT unnest(from_json($wanted, '["VARCHAR"]')) AS w),
-scope AS (
+WITH scope AS (
   SELECT * FROM containers c
   WHERE c.container_id IS NOT NULL
-    AND (NOT EXISTS (SELECT 1 FROM w)
-         OR EXISTS (SELECT 1 FROM w WHERE c.name = w.w OR c.container_id = w.w OR (length(w.w) >= 4 AND starts_with(c.container_id, w.w))))),
+    AND ($container_ids::VARCHAR IS NULL OR list_contains(from_json($container_ids, '["VARCHAR"]'), c.container_id))),
 -- one grouped pass per source, over every container at once (no per-container queries)
 sc AS (SELECT host, container_id, sum(calls)::BIGINT AS calls FROM report_syscalls GROUP BY ALL),
 ex AS (SELECT host, container_id, count(*) AS execs FROM execs GROUP BY ALL),

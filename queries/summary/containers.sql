@@ -1,5 +1,5 @@
 -- description: summary: every container with its events per kind (syscalls are calls, not aggregate rows)
--- params: container
+-- params: container_ids
 -- returns: host VARCHAR, container VARCHAR, id VARCHAR, image VARCHAR, syscalls UBIGINT, denied UBIGINT
 -- returns: execs UBIGINT, opens UBIGINT, connections UBIGINT
 WITH per AS (
@@ -12,6 +12,6 @@ SELECT p.host, coalesce(c.name, CASE WHEN p.container_id IS NULL THEN '(host)' E
        c.short_id AS id, c.image, sum(syscalls)::UBIGINT AS syscalls, sum(denied)::UBIGINT AS denied,
        sum(execs)::UBIGINT AS execs, sum(opens)::UBIGINT AS opens, sum(conns)::UBIGINT AS connections
 FROM per p LEFT JOIN containers c ON c.host = p.host AND c.container_id = p.container_id
-WHERE $container::VARCHAR IS NULL OR c.name = $container OR starts_with(p.container_id, $container)
+WHERE $container_ids::VARCHAR IS NULL OR list_contains(from_json($container_ids, '["VARCHAR"]'), p.container_id)
 GROUP BY ALL
 ORDER BY p.host, syscalls DESC;

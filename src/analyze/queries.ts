@@ -24,6 +24,7 @@ export const FOLDERS = {
   report: 'report-',
   seccomp: 'seccomp-',
   export: 'export-',
+  select: 'select-',
 } as const;
 export type Folder = keyof typeof FOLDERS;
 

@@ -7,9 +7,10 @@ import { listQueries } from '../analyze/queries.js';
 import type { Analysis } from '../analyze/db.js';
 import { formatTable, type Format, type ResultTable } from '../util/format.js';
 import { CliError, EXIT } from '../util/errors.js';
-import { bold } from '../util/tty.js';
 import { checkOutput } from '../util/outfile.js';
-import { openCaptures, userQuery, withCaptures, withForce, withOutput, writeOutput } from './common.js';
+import { bold, warn } from '../util/tty.js';
+import { containerIdsParam, resolveContainers } from '../analyze/select.js';
+import { openCaptures, userQuery, withCaptures, withContainers, withForce, withOutput, writeOutput } from './common.js';
 
 interface Args {
   captures?: string[];
@@ -20,7 +21,7 @@ interface Args {
   format: Format;
   out?: string;
   force?: boolean;
-  container?: string;
+  container?: string[];
   since?: string;
   until?: string;
   limit?: number;
@@ -30,11 +31,12 @@ export const command: CommandModule<object, Args> = {
   command: 'analyze [captures..]',
   describe: 'Query captures with DuckDB SQL: summary, named queries, or your own SQL',
   builder: (y: Argv) =>
-    withForce(withOutput(withCaptures(y)))
+    withContainers(withForce(withOutput(withCaptures(y))), {
+      describe: 'limit the summary and named queries to this container: exact name, full id or unique id prefix; repeatable; bound as $container_ids (resolved ids)',
+    })
       .option('sql', { type: 'string', describe: 'run this SQL over the views (captures, containers, syscalls, execs, processes, opens, connections, net_events, stats)' })
       .option('query', { alias: 'q', type: 'string', describe: 'run a named query from queries/ (see --list)' })
       .option('list', { type: 'boolean', describe: 'list the named queries with a one-line description' })
-      .option('container', { alias: 'c', type: 'string', describe: 'limit named queries to a container (name or id prefix); bound as $container' })
       .option('since', { type: 'string', describe: 'named queries: events at or after this time (ISO 8601); bound as $since' })
       .option('until', { type: 'string', describe: 'named queries: events before this time (ISO 8601); bound as $until' })
       .option('limit', { type: 'number', describe: 'named queries: rows per group where the query takes $limit' })
@@ -58,7 +60,7 @@ export const command: CommandModule<object, Args> = {
         const t = await userQuery(() => analysis.table(args.sql!));
         writeOutput(formatTable(t, args.format), args.out, args.force);
       } else if (args.query !== undefined) {
-        const params = { container: args.container, since: isoTime(args.since, '--since'), until: isoTime(args.until, '--until'), limit: args.limit };
+        const params = { container_ids: await containerIds(analysis, args.container), since: isoTime(args.since, '--since'), until: isoTime(args.until, '--until'), limit: args.limit };
         const t = await userQuery(() => analysis.namedTable(args.query!, params));
         writeOutput(formatTable(t, args.format), args.out, args.force);
       } else {
@@ -78,6 +80,14 @@ function isoTime(text: string | undefined, option: string): string | undefined {
   return new Date(ms).toISOString();
 }
 
+/**
+ * --container as the `$container_ids` the queries bind (null: every container). A question about a
+ * container that is not there has an empty answer: a warning, not an error; an ambiguous prefix is one.
+ */
+async function containerIds(analysis: Analysis, selectors: string[] | undefined): Promise<string | null> {
+  return containerIdsParam(await resolveContainers(analysis, selectors, { onUnknown: warn }));
+}
+
 const SECTIONS: [string, string][] = [
   ['Captures', 'summary-captures'],
   ['Containers', 'summary-containers'],
@@ -86,7 +96,8 @@ const SECTIONS: [string, string][] = [
 
 async function summary(analysis: Analysis, args: Args): Promise<string> {
   const tables: Record<string, ResultTable> = {};
-  for (const [title, name] of SECTIONS) tables[title] = await analysis.namedTable(name, { container: args.container });
+  const container_ids = await containerIds(analysis, args.container);
+  for (const [title, name] of SECTIONS) tables[title] = await analysis.namedTable(name, { container_ids });
   if (args.format === 'table') {
     return SECTIONS.map(([title]) => {
       const t = tables[title]!;

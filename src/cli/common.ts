@@ -12,6 +12,23 @@ export function withCaptures<T>(y: Argv<T>) {
     .option('db', { type: 'string', describe: DB_HELP });
 }
 
+/**
+ * The one --container/-c of the commands that read captures. Repeatable (`-c web -c db`), not
+ * greedy, so `-c web trace.arrow` keeps trace.arrow a capture; always a list (or undefined). The
+ * values are resolved by src/analyze/select.ts: exact name, full id, or a unique id prefix.
+ */
+export function withContainers<T>(y: Argv<T>, opts: { required?: boolean; describe?: string } = {}) {
+  return y.option('container', {
+    alias: 'c',
+    type: 'string',
+    demandOption: opts.required,
+    coerce: (v: unknown): string[] | undefined => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).map(String)),
+    describe: opts.describe ?? CONTAINER_HELP,
+  });
+}
+
+export const CONTAINER_HELP = 'only this container: exact name, full id or unique id prefix (ambiguous: an error listing the candidates); repeatable';
+
 export const DB_HELP = 'keep the loaded DuckDB database in this file (0600; reused when it exists and contxray created it)';
 
 /** --force for commands that write an output file: without it an existing FILE is refused. */

@@ -13,7 +13,8 @@ import { show } from '../detect/explain.js';
 import { parseDuration } from '../util/duration.js';
 import { CliError, EXIT, errorMessage } from '../util/errors.js';
 import { warn } from '../util/tty.js';
-import { openCaptures, withCaptures, writeOutput } from './common.js';
+import { resolveContainers, keyOf } from '../analyze/select.js';
+import { openCaptures, withCaptures, withContainers, writeOutput } from './common.js';
 
 interface Args {
   captures?: string[];
@@ -35,11 +36,10 @@ export const command: CommandModule<object, Args> = {
   command: 'detect [captures..]',
   describe: "Find the time windows where a container behaves unlike its recorded baseline, with reasons (isolation forest)",
   builder: (y: Argv) =>
-    withCaptures(y)
+    withContainers(withCaptures(y))
       .option('baseline', { alias: 'b', type: 'string', array: true, describe: 'normal recordings to learn from (files or quoted globs)' })
       .option('model', { alias: 'm', type: 'string', describe: 'score with a model saved by --save-model instead of --baseline' })
       .option('save-model', { type: 'string', describe: 'write the model trained on --baseline to FILE (versioned JSON)' })
-      .option('container', { alias: 'c', type: 'string', array: true, describe: 'only these containers (name, full id or id prefix)' })
       .option('window', { type: 'string', describe: 'window length (default 10s; a model keeps its own)' })
       .option('by', { choices: ['name', 'image'] as const, default: 'name' as By, describe: 'how a container finds its baseline: same name (falling back to image), or same image' })
       .option('format', { alias: 'f', choices: ['table', 'json', 'ndjson'] as const, default: 'table' as const, describe: 'output format (table: anomalous windows only, unless --all)' })
@@ -99,11 +99,10 @@ export const command: CommandModule<object, Args> = {
 async function loadSeries(captures: string[], windowMs: number, only?: string[], db?: string): Promise<Series[]> {
   const analysis = await openCaptures(captures, db);
   try {
+    // resolved before the (costly) facts are read: a wrong -c fails fast
+    const selection = await resolveContainers(analysis, only);
     const all = [...(await loadFacts(analysis, windowMs)).values()];
-    if (!only || only.length === 0) return all;
-    const picked = all.filter((s) => only.some((c) => s.ref.name === c || s.ref.containerId === c || (c.length >= 3 && s.ref.containerId.startsWith(c))));
-    if (picked.length === 0) throw new CliError(`no container ${only.map((c) => `'${show(c, 60)}'`).join(', ')} in ${captures.join(' ')}`, EXIT.usage);
-    return picked;
+    return selection === null ? all : all.filter((s) => selection.keys.has(keyOf(s.ref.host, s.ref.containerId)));
   } finally {
     analysis.close();
   }

@@ -7,7 +7,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { generateReport, DEFAULT_MAX_CONTAINERS, DEFAULT_MAX_ROWS } from '../report/index.js';
 import { CliError, EXIT } from '../util/errors.js';
 import { checkOutput, writeOutputFile } from '../util/outfile.js';
-import { DB_HELP, openCaptures, withForce } from './common.js';
+import { DB_HELP, openCaptures, withContainers, withForce } from './common.js';
 
 interface Args {
   captures?: string[];
@@ -25,11 +25,10 @@ export const command: CommandModule<object, Args> = {
   command: 'report [captures..]',
   describe: 'Write a self-contained HTML report (charts, findings, per-container activity)',
   builder: (y: Argv) =>
-    withForce(y)
+    withContainers(withForce(y))
       .positional('captures', { type: 'string', array: true, describe: "capture files or quoted globs ('day2/*.arrow')" })
       .option('db', { type: 'string', describe: DB_HELP })
       .option('out', { alias: 'o', type: 'string', default: 'report.html', describe: 'the HTML file to write (mode 0600; refused if it exists, see --force)' })
-      .option('container', { alias: 'c', type: 'string', array: true, describe: 'only these containers (name, id or id prefix); repeatable' })
       .option('interactive', { type: 'boolean', default: false, describe: 'inline vega (~830 KB) for tooltips and zoom; still offline' })
       .option('title', { type: 'string', describe: 'page title (default: the capture names)' })
       .option('max-rows', { type: 'number', default: DEFAULT_MAX_ROWS, describe: 'rows per long table; the rest is counted as "N more"' })
@@ -52,7 +51,7 @@ export const command: CommandModule<object, Args> = {
       result = await generateReport(analysis, {
         captures: (args.captures ?? []).map((p) => basename(p)),
         title: args.title,
-        containers: (args.container ?? []).map(String),
+        containers: args.container ?? [],
         interactive: args.interactive,
         maxRows,
         maxContainers,

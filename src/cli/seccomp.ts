@@ -20,12 +20,12 @@ import { ARCHES, isKnownArch, normalizeArch, syscallNumber } from '../syscalls/i
 import { CliError, EXIT, errorMessage } from '../util/errors.js';
 import { warn } from '../util/tty.js';
 import { checkOutput } from '../util/outfile.js';
-import { openCaptures, withCaptures, withForce, writeOutput } from './common.js';
+import { openCaptures, withCaptures, withContainers, withForce, writeOutput } from './common.js';
 
 interface Args {
   captures?: string[];
   db?: string;
-  container: string;
+  container: string[];
   out?: string;
   force?: boolean;
   format: 'docker' | 'spo' | 'json';
@@ -42,8 +42,7 @@ export const command: CommandModule<object, Args> = {
   command: 'seccomp [captures..]',
   describe: 'Generate a seccomp profile for a recorded container (Docker/OCI JSON or Kubernetes SPO), or check one',
   builder: (y: Argv) =>
-    withForce(withCaptures(y))
-      .option('container', { alias: 'c', type: 'string', demandOption: true, describe: 'container name, full id or unique id prefix (same name in several captures: merged)' })
+    withContainers(withForce(withCaptures(y)), { required: true, describe: 'the container: exact name, full id or unique id prefix (same name in several captures: merged)' })
       .option('out', { alias: 'o', type: 'string', describe: 'write the profile (or the --check report) to FILE instead of stdout' })
       .option('format', { alias: 'f', choices: ['docker', 'spo', 'json'] as const, default: 'docker' as const, describe: 'docker: Docker/OCI JSON (docker run --security-opt seccomp=FILE); spo: Kubernetes security-profiles-operator SeccompProfile YAML; json: the --check report as JSON' })
       .option('default-errno', { choices: ['EPERM', 'ENOSYS'] as const, default: 'EPERM' as const, describe: 'errno for denied calls: EPERM (not allowed) or ENOSYS (lets libc fall back, as for an old kernel); see docs/seccomp.md' })
@@ -61,6 +60,8 @@ export const command: CommandModule<object, Args> = {
       .example('$0 seccomp web.arrow -c web --compare-default -o /dev/null', "the attack surface removed compared with Docker's default")
       .example('$0 seccomp web.arrow -c 3f2a9c --arch aarch64 -o web-arm64.json', 'for arm64 hosts (open→openat …)') as unknown as Argv<Args>,
   handler: async (args) => {
+    if (args.container.length !== 1) throw new CliError('a profile is for one container: give --container once (its name covers it in every capture)', EXIT.usage);
+    const container = args.container[0]!;
     if (args.arch !== undefined && !isKnownArch(normalizeArch(args.arch))) {
       throw new CliError(`unknown --arch '${args.arch}'; one of ${ARCHES.join(', ')}`, EXIT.usage);
     }
@@ -72,8 +73,8 @@ export const command: CommandModule<object, Args> = {
     checkOutput(args.out, Boolean(args.force));
     const db = await openCaptures(args.captures, args.db);
     try {
-      const use = await loadContainerUse(db, args.container);
-      const label = use.containers[0]?.name ?? args.container;
+      const use = await loadContainerUse(db, container);
+      const label = use.containers[0]?.name ?? container;
       const missedStart = startProblem(use.starts, label);
       if (missedStart !== null && check === null && !args.partial) {
         throw new CliError(`${missedStart}; ${HOW_TO_RECORD} (or --partial for a partial profile anyway)`, EXIT.failure);

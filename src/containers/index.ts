@@ -9,6 +9,7 @@ import { parseCgroupPath, type CgroupContainer } from './cgroup-path.js';
 import { DEFAULT_DOCKER_ROOT, readDockerMetadata } from './docker.js';
 import { readContainerdMetadata, readContainersStorageMetadata } from './oci-state.js';
 import type { RuntimeMetadata } from './metadata.js';
+import { hexPrefix, nameMatches } from '../analyze/select.js';
 
 export { parseCgroupPath, type CgroupContainer, type Runtime } from './cgroup-path.js';
 export { CgroupIndex, findCgroupV2Mount, parseMountinfo } from './cgroupfs.js';
@@ -44,7 +45,8 @@ export interface ContainerResolverOptions {
   containersStorageRoots?: string[];
 }
 
-const HEX_PREFIX = /^[0-9a-f]{12,64}$/;
+/** Live, a prefix cannot be checked for uniqueness (containers appear later): Docker's 12-digit short id at least. */
+const MIN_LIVE_PREFIX = 12;
 /** An entry read before its container had started is read again this often, this many times at most. */
 const INCOMPLETE_REREAD_MS = 500;
 const INCOMPLETE_REREADS = 6;
@@ -128,12 +130,11 @@ export class ContainerResolver {
     return [...this.cache.values()].filter((info): info is ContainerInfo => info !== null);
   }
 
-  /** Exact name, full id, or an id prefix of at least 12 hex digits (Docker's short id). */
+  /** The selector's predicates (src/analyze/select.ts): exact name, or an id prefix of at least 12 hex digits (a full id is one). */
   matches(info: ContainerInfo, selector: string): boolean {
-    if (selector === '') return false;
-    if (selector === info.name || selector === `/${info.name}`) return true;
-    const lower = selector.toLowerCase();
-    return HEX_PREFIX.test(lower) && info.id.startsWith(lower);
+    if (nameMatches(info.name, selector)) return true;
+    const prefix = hexPrefix(selector, MIN_LIVE_PREFIX);
+    return prefix !== null && info.id.startsWith(prefix);
   }
 
   private lookup(cgroupId: bigint): ContainerInfo | null {

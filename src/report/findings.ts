@@ -30,7 +30,7 @@ export function findingQueries(): { name: string; description: string; meta: Pic
 export async function runFindings(src: ReportSource, scope: Set<string> | null, multiHost: boolean, maxRows: number, maxFlagged: number): Promise<Finding[]> {
   const out: Finding[] = [];
   for (const q of findingQueries()) {
-    const all = await src.named(q.name, { container: null });
+    const all = await src.named(q.name, { container_ids: null });
     const rows = scope === null ? all : all.filter((r) => !('container_id' in r) || scope.has(keyOf(r.host, r.container_id)));
     const keys = new Set(rows.map((r) => keyOf(r.host, r.container_id)));
     const ids: string[] = [];

@@ -3,9 +3,8 @@
  * aggregates and caps in DuckDB, so what reaches JavaScript grows with containers and distinct
  * values, never with the number of events. Captured values only ever travel as bound parameters.
  */
-import { CliError, EXIT } from '../util/errors.js';
+import { keyOf } from '../analyze/select.js';
 import type { ReportSource, Row } from './types.js';
-import { visibleList } from '../util/visible.js';
 import { clean, num, optNum } from './values.js';
 
 /** A container as the report shows it (a row of queries/report/containers.sql); not the recorder's containers/ContainerInfo. */
@@ -57,9 +56,8 @@ export const TOP_SYSCALLS = 25;
 export const SERIES = 8;
 export const EXEC_SERIES = 12;
 
-export function keyOf(host: unknown, id: unknown): string {
-  return `${String(host)}\u0000${String(id)}`;
-}
+/** host + NUL + container id, the same key as the container selector's. */
+export { keyOf };
 
 /** What the report reads before it knows which containers to show. */
 export interface Prepared {
@@ -89,38 +87,17 @@ export async function prepare(src: ReportSource): Promise<Prepared> {
   return { captures, stats, spanMs, bucketMs, execBucketMs };
 }
 
-/** More than this many containers matched by --container is not a selection: refused. */
-const MAX_SCOPE = 1_000_000;
-
-/**
- * The containers `--container` names (null: no filter, every container). Each value must match
- * something; the error lists a bounded number of the containers there are.
- */
-export async function scopeOf(src: ReportSource, wanted: string[]): Promise<Set<string> | null> {
-  if (wanted.length === 0) return null;
-  const p = { wanted: JSON.stringify(wanted) };
-  for (const m of await src.named('report-container-match', p)) {
-    if (num(m.matches) > 0) continue;
-    const some = await src.named('report-containers', { wanted: '[]', flagged: '[]', limit: 20 });
-    const total = num(some[0]?.in_scope);
-    const names = visibleList(some.map((c) => nameOf(c)), 20, 60) + (total > some.length ? ` (${total - some.length} more)` : '');
-    throw new CliError(`no container matches "${clean(m.wanted, 80)}"; containers in the capture: ${names || '(none)'}`, EXIT.usage);
-  }
-  const rows = await src.named('report-containers', { ...p, flagged: '[]', limit: MAX_SCOPE });
-  return new Set(rows.map((r) => keyOf(r.host, r.container_id)));
-}
-
 /**
  * Ranks the containers in scope in DuckDB (those with findings first, in the order given, then by
  * activity) and gathers the per-container detail for the first `maxContainers`. Every query
  * aggregates and caps in DuckDB, so what reaches JavaScript grows with the containers shown, not
  * with the containers or events in the capture.
  */
-export async function gather(src: ReportSource, pre: Prepared, wanted: string[], flagged: string[], maxContainers: number, maxRows: number): Promise<Gathered> {
+export async function gather(src: ReportSource, pre: Prepared, containerIds: string | null, flagged: string[], maxContainers: number, maxRows: number): Promise<Gathered> {
   const { captures, stats, spanMs, bucketMs, execBucketMs } = pre;
   const flaggedSet = new Set(flagged);
   const rankedRows = await src.named('report-containers', {
-    wanted: JSON.stringify(wanted),
+    container_ids: containerIds,
     flagged: JSON.stringify(flagged),
     limit: Math.max(maxContainers, maxRows),
   });

@@ -1,7 +1,8 @@
 /** `contxray report`: captures → one self-contained HTML file. See docs/report.md. */
 import { buildModel } from './build.js';
 import { runFindings } from './findings.js';
-import { gather, prepare, scopeOf } from './gather.js';
+import { gather, prepare } from './gather.js';
+import { containerIdsParam, resolveContainers } from '../analyze/select.js';
 import { renderPage } from './render.js';
 import type { ReportOptions, ReportSource } from './types.js';
 
@@ -27,7 +28,9 @@ export async function generateReport(src: ReportSource, opts: ReportOptions): Pr
   const maxContainers = Math.max(1, Math.floor(opts.maxContainers ?? DEFAULT_MAX_CONTAINERS));
   const wanted = opts.containers ?? [];
   const pre = await prepare(src);
-  const scope = await scopeOf(src, wanted);
+  // --container resolved once (src/analyze/select.ts); findings filter by its keys, queries get its ids
+  const selection = await resolveContainers(src, wanted);
+  const scope = selection?.keys ?? null;
   const multiHost = new Set(pre.captures.map((c) => String(c.host))).size > 1;
   const findings = await runFindings(src, scope, multiHost, maxRows, maxContainers);
   // containers with findings are shown first: the most severe finding's containers, then the next
@@ -35,7 +38,7 @@ export async function generateReport(src: ReportSource, opts: ReportOptions): Pr
   for (const f of findings) {
     for (const id of f.containerIds) if (flagged.length < maxContainers && !flagged.includes(id)) flagged.push(id);
   }
-  const g = await gather(src, pre, wanted, flagged, maxContainers, maxRows);
+  const g = await gather(src, pre, containerIdsParam(selection), flagged, maxContainers, maxRows);
   const model = await buildModel(g, findings, {
     title: opts.title ?? `contxray report: ${opts.captures.join(', ')}`,
     captures: opts.captures,

@@ -11,7 +11,7 @@ export interface ReportOptions {
   /** Capture file names, shown in the overview and in the suggested commands. */
   captures: string[];
   title?: string;
-  /** Container names, ids or id prefixes; empty = every container. */
+  /** `--container` selectors (name, full id, unique id prefix: src/analyze/select.ts); empty = every container. */
   containers?: string[];
   interactive?: boolean;
   /** Cap for long tables; the rest is summarised as "N more". */

@@ -5,7 +5,7 @@
  */
 import type { Analysis } from '../analyze/db.js';
 import { CliError, EXIT } from '../util/errors.js';
-import { matchContainers, type ContainerRow } from './match.js';
+import { resolveContainers, type ContainerRow } from '../analyze/select.js';
 import type { SyscallUse } from './types.js';
 
 export interface StartInfo {
@@ -33,19 +33,8 @@ const str = (v: unknown): string | null => (v === null || v === undefined ? null
 const big = (v: unknown): bigint => (v === null || v === undefined ? 0n : BigInt(v as number | bigint));
 const ns = (v: unknown): bigint | null => (v === null || v === undefined ? null : BigInt(v as number | bigint));
 
-export async function listContainers(db: Analysis): Promise<ContainerRow[]> {
-  return (await db.named('seccomp-containers')).map((r) => ({
-    host: str(r.host) ?? '',
-    container_id: String(r.container_id),
-    name: str(r.name),
-    image: str(r.image),
-    runtime: str(r.runtime),
-  }));
-}
-
 export async function loadContainerUse(db: Analysis, query: string): Promise<ContainerUse> {
-  const containers = matchContainers(await listContainers(db), query);
-  const ids = [...new Set(containers.map((c) => c.container_id))];
+  const { rows: containers, ids } = (await resolveContainers(db, [query]))!;
   const rows: SyscallUse[] = [];
   const starts: StartInfo[] = [];
   let perExecRows = true;

@@ -14,6 +14,7 @@ import { addonBuilt } from '../../src/record/native.js';
 import { IS_ROOT, requireOrSkip } from '../helpers/env.js';
 import { BIN, tempDir } from '../helpers/captures.js';
 import { dockerAvailable, ensureTestImage, removeContainers, TEST_IMAGE, TEST_LABEL } from '../helpers/docker.js';
+import { containerIdsParam, resolveContainers } from '../../src/analyze/select.js';
 
 const NAME = 'cxbpf-mount';
 let why = '';
@@ -48,7 +49,7 @@ after(async () => {
 test("an unconfined container's mount right after runc's exec is listed by the escape finding under the workload's comm", async (t) => {
   if (!requireOrSkip(t, analysis !== null, why)) return;
   const a = analysis!;
-  const findings = await a.named('finding-escape-syscalls', { container: NAME });
+  const findings = await a.named('finding-escape-syscalls', { container_ids: containerIdsParam(await resolveContainers(a, [NAME])) });
   const mount = findings.find((r) => r.syscall === 'mount');
   assert.ok(mount, `the finding lists mount: ${JSON.stringify(findings, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`);
   assert.match(String(mount.comms), /\bmount\b/, 'made by the workload (busybox mount)');

@@ -12,10 +12,9 @@ import { tempDir, writeScenario } from '../helpers/captures.js';
 
 /** A value of the right type for each parameter name a query may declare. */
 const SAMPLE: Record<string, unknown> = {
-  container: null,
+  container_ids: JSON.stringify(['a1'.repeat(32)]),
   container_id: 'a1'.repeat(32),
   containers: '[]',
-  wanted: '[]',
   flagged: '[]',
   since: null,
   until: null,

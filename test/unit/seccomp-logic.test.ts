@@ -11,7 +11,7 @@ import { checkProfile, verdictFor } from '../../src/seccomp/check.js';
 import { compareWithDefault } from '../../src/seccomp/compare.js';
 import { dockerDefault } from '../../src/seccomp/docker-default.js';
 import { translateNames } from '../../src/seccomp/translate.js';
-import { matchContainers } from '../../src/seccomp/match.js';
+import { matchContainers } from '../../src/analyze/select.js';
 import { startWarnings } from '../../src/seccomp/start.js';
 import { CliError } from '../../src/util/errors.js';
 import { syscallNumber } from '../../src/syscalls/index.js';
