@@ -10,7 +10,8 @@ import { DEFAULT_OPTIONS, type Series } from '../detect/model.js';
 import { modelJson, parseModel, type ModelFile } from '../detect/model-file.js';
 import { show } from '../detect/explain.js';
 import { parseDuration } from '../util/duration.js';
-import { CliError, EXIT, errorMessage } from '../util/errors.js';
+import { errorMessage } from '../util/errors.js';
+import { CliError, EXIT } from './errors.js';
 import { warn } from '../util/tty.js';
 import { openCaptures, withCaptures, writeOutput } from './common.js';
 

@@ -17,7 +17,8 @@ import { checkJson, checkText, comparisonText, profileSummary } from '../seccomp
 import { translateNames } from '../seccomp/translate.js';
 import type { DefaultErrno, DockerProfile, ProfileRule } from '../seccomp/types.js';
 import { ARCHES, isKnownArch, normalizeArch, syscallNumber } from '../syscalls/index.js';
-import { CliError, EXIT, errorMessage } from '../util/errors.js';
+import { errorMessage } from '../util/errors.js';
+import { CliError, EXIT } from './errors.js';
 import { warn } from '../util/tty.js';
 import { checkOutput } from '../util/outfile.js';
 import { openCaptures, withCaptures, withForce, writeOutput } from './common.js';

@@ -9,7 +9,7 @@
 import { closeSync, constants, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CliError, EXIT, errorMessage } from '../util/errors.js';
+import { OutputError, errorMessage } from '../util/errors.js';
 
 export interface SafeOutput {
   readonly fd: number;
@@ -30,9 +30,9 @@ export function createOutput(path: string, opts: { force?: boolean; mode?: numbe
     fd = openSync(target, FLAGS, mode);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new CliError(`${path} exists; use --force to replace it`, EXIT.usage);
-    if (code === 'ELOOP') throw new CliError(`${path} is a symbolic link; refusing to write through it`, EXIT.usage);
-    throw new CliError(`cannot create ${path}: ${errorMessage(err)}`, code === 'ENOENT' || code === 'ENOTDIR' ? EXIT.usage : EXIT.environment);
+    if (code === 'EEXIST') throw new OutputError('exists', `${path} exists; use --force to replace it`, { cause: err });
+    if (code === 'ELOOP') throw new OutputError('exists', `${path} is a symbolic link; refusing to write through it`, { cause: err });
+    throw new OutputError(code === 'ENOENT' || code === 'ENOTDIR' ? 'bad-directory' : 'disk', `cannot create ${path}: ${errorMessage(err)}`, { cause: err });
   }
   let open = true;
   const close = () => {
@@ -52,7 +52,7 @@ export function createOutput(path: string, opts: { force?: boolean; mode?: numbe
         if (target !== path) renameSync(target, path);
       } catch (err) {
         this.abort();
-        throw new CliError(`cannot write ${path}: ${errorMessage(err)}`, EXIT.environment);
+        throw new OutputError('disk', `cannot write ${path}: ${errorMessage(err)}`, { cause: err });
       }
     },
     abort() {

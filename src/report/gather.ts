@@ -3,7 +3,7 @@
  * aggregates and caps in DuckDB, so what reaches JavaScript grows with containers and distinct
  * values, never with the number of events. Captured values only ever travel as bound parameters.
  */
-import { CliError, EXIT } from '../util/errors.js';
+import { SelectionError } from '../util/errors.js';
 import type { ReportSource, Row } from './types.js';
 import { visibleList } from '../util/visible.js';
 import { clean, num, optNum } from './values.js';
@@ -104,7 +104,7 @@ export async function scopeOf(src: ReportSource, wanted: string[]): Promise<Set<
     const some = await src.named('report-containers', { wanted: '[]', flagged: '[]', limit: 20 });
     const total = num(some[0]?.in_scope);
     const names = visibleList(some.map((c) => nameOf(c)), 20, 60) + (total > some.length ? ` (${total - some.length} more)` : '');
-    throw new CliError(`no container matches "${clean(m.wanted, 80)}"; containers in the capture: ${names || '(none)'}`, EXIT.usage);
+    throw new SelectionError('unknown-container', `no container matches "${clean(m.wanted, 80)}"; containers in the capture: ${names || '(none)'}`);
   }
   const rows = await src.named('report-containers', { ...p, flagged: '[]', limit: MAX_SCOPE });
   return new Set(rows.map((r) => keyOf(r.host, r.container_id)));

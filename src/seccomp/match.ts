@@ -3,7 +3,7 @@
  * same service recorded several times is merged), else an exact full id, else a unique id prefix.
  * Anything else is a user error that lists the candidates, never a silent guess.
  */
-import { CliError, EXIT } from '../util/errors.js';
+import { CaptureError, SelectionError } from '../util/errors.js';
 import { visible } from '../util/visible.js';
 
 export interface ContainerRow {
@@ -26,8 +26,8 @@ function listing(cs: readonly ContainerRow[], max = 12): string {
 
 export function matchContainers(all: readonly ContainerRow[], query: string): ContainerRow[] {
   const q = query.trim();
-  if (q === '') throw new CliError('--container is empty', EXIT.usage);
-  if (all.length === 0) throw new CliError('the captures hold no container records', EXIT.input);
+  if (q === '') throw new SelectionError('empty-selector', '--container is empty');
+  if (all.length === 0) throw new CaptureError('no-containers', 'the captures hold no container records');
   const byName = all.filter((c) => c.name === q || c.name === q.replace(/^\//, ''));
   if (byName.length > 0) return byName;
   const lower = q.toLowerCase();
@@ -38,9 +38,9 @@ export function matchContainers(all: readonly ContainerRow[], query: string): Co
     const ids = new Set(byPrefix.map((c) => c.container_id));
     if (ids.size === 1) return byPrefix;
     if (ids.size > 1) {
-      throw new CliError(`container id prefix '${visible(q, 80)}' is ambiguous: ${listing(byPrefix)}; give more characters or the name`, EXIT.usage);
+      throw new SelectionError('ambiguous-container', `container id prefix '${visible(q, 80)}' is ambiguous: ${listing(byPrefix)}; give more characters or the name`);
     }
   }
   const near = all.filter((c) => (c.name ?? '').includes(q));
-  throw new CliError(`no container '${visible(q, 80)}' in the captures; ${near.length > 0 ? 'did you mean' : 'containers'}: ${listing(near.length > 0 ? near : all)}`, EXIT.usage);
+  throw new SelectionError('unknown-container', `no container '${visible(q, 80)}' in the captures; ${near.length > 0 ? 'did you mean' : 'containers'}: ${listing(near.length > 0 ? near : all)}`);
 }

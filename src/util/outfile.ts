@@ -15,7 +15,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { CliError, EXIT, errorMessage } from './errors.js';
+import { OutputError, errorMessage } from './errors.js';
 
 export const PRIVATE_FILE = 0o600;
 export const PRIVATE_DIR = 0o700;
@@ -27,7 +27,7 @@ function lstatOrNull(path: string): Stats | null {
     return lstatSync(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new CliError(`cannot check ${path}: ${errorMessage(err)}`, EXIT.input);
+    throw new OutputError('create-failed', `cannot check ${path}: ${errorMessage(err)}`, { cause: err });
   }
 }
 
@@ -50,8 +50,8 @@ export function describeExisting(path: string): string | null {
 }
 
 /** The one-line refusal when `path` exists and --force was not given. */
-export function existsError(path: string, what = describeExisting(path) ?? 'something'): CliError {
-  return new CliError(`${path} exists (${what}); --force replaces it atomically, without following links`, EXIT.usage);
+export function existsError(path: string, what = describeExisting(path) ?? 'something'): OutputError {
+  return new OutputError('exists', `${path} exists (${what}); --force replaces it atomically, without following links`);
 }
 
 export function refuseExisting(path: string, force: boolean): void {
@@ -77,7 +77,7 @@ export function openSiblingTemp(target: string): { fd: number; path: string } {
       return { fd, path };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 5) continue;
-      throw new CliError(`cannot create a file in ${dirname(target)}: ${errorMessage(err)}`, EXIT.input);
+      throw new OutputError('create-failed', `cannot create a file in ${dirname(target)}: ${errorMessage(err)}`, { cause: err });
     }
   }
 }
@@ -107,8 +107,8 @@ export function placeFile(tmp: string, target: string, force: boolean): void {
     unlinkSync(tmp);
   } catch (err) {
     rmSync(tmp, { force: true });
-    if (err instanceof CliError) throw err;
-    throw new CliError(`cannot write ${target}: ${errorMessage(err)}`, EXIT.input);
+    if (err instanceof OutputError) throw err;
+    throw new OutputError('write-failed', `cannot write ${target}: ${errorMessage(err)}`, { cause: err });
   }
 }
 
@@ -124,7 +124,7 @@ export function writeOutputFile(target: string, data: string | Uint8Array, opts:
   } catch (err) {
     closeSync(tmp.fd);
     rmSync(tmp.path, { force: true });
-    throw new CliError(`cannot write ${target}: ${errorMessage(err)}`, EXIT.input);
+    throw new OutputError('write-failed', `cannot write ${target}: ${errorMessage(err)}`, { cause: err });
   }
   closeSync(tmp.fd);
   placeFile(tmp.path, target, Boolean(opts.force));
@@ -141,13 +141,13 @@ function writeToDevice(target: string, data: string | Uint8Array): boolean {
   try {
     fd = openSync(target, fsc.O_WRONLY | fsc.O_NOFOLLOW);
   } catch (err) {
-    throw new CliError(`cannot write ${target}: ${errorMessage(err)}`, EXIT.input);
+    throw new OutputError('write-failed', `cannot write ${target}: ${errorMessage(err)}`, { cause: err });
   }
   try {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     for (let off = 0; off < buf.byteLength; ) off += writeSync(fd, buf, off);
   } catch (err) {
-    throw new CliError(`cannot write ${target}: ${errorMessage(err)}`, EXIT.input);
+    throw new OutputError('write-failed', `cannot write ${target}: ${errorMessage(err)}`, { cause: err });
   } finally {
     closeSync(fd);
   }
@@ -184,7 +184,7 @@ export function placeDir(tmp: string, target: string, force: boolean): void {
         /* the new name is taken; the old content stays in `aside`, named in the message */
       }
     }
-    throw new CliError(`cannot move the output into ${target}: ${errorMessage(err)}${aside ? ` (previous content in ${aside} if not restored)` : ''}`, EXIT.input);
+    throw new OutputError('write-failed', `cannot move the output into ${target}: ${errorMessage(err)}${aside ? ` (previous content in ${aside} if not restored)` : ''}`, { cause: err });
   }
   if (aside) rmSync(aside, { recursive: true, force: true });
 }
