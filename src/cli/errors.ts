@@ -39,7 +39,6 @@ const BY_CLASS: [new (...args: never[]) => ContxrayError, number][] = [
 /** … and the codes whose exit status differs from their class's. */
 const BY_CODE: Record<string, number> = {
   'OutputError:exists': EXIT.usage, // a planted or earlier file: the user chooses --force
-  'OutputError:bad-directory': EXIT.usage, // the output's folder does not exist
   'OutputError:disk': EXIT.environment, // writing an opened output failed (disk full, I/O error)
   'RecorderError:closed': EXIT.failure, // a bug in the caller, not the environment
 };

@@ -4,7 +4,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { writeOpenMetrics, secondsText } from '../metrics/openmetrics.js';
-import { createOutput } from '../metrics/output.js';
+import { createOutput } from '../util/outfile.js';
 import { parseDuration } from '../util/duration.js';
 import { errorMessage } from '../util/errors.js';
 import { CliError, EXIT, isUserError } from './errors.js';

@@ -130,6 +130,65 @@ export function writeOutputFile(target: string, data: string | Uint8Array, opts:
   placeFile(tmp.path, target, Boolean(opts.force));
 }
 
+/** An output written piece by piece (see createOutput). */
+export interface OutputStream {
+  write(data: string | Uint8Array): void;
+  /** Flushes and puts the file in place (refusing, without force, anything that appeared meanwhile). */
+  commit(): void;
+  /** Removes what this run wrote; the target is untouched. Idempotent, and a no-op after commit. */
+  abort(): void;
+}
+
+/**
+ * writeOutputFile for outputs produced in pieces: refused up front if the target exists (without
+ * force), written into a private sibling temp file, moved into place by placeFile at commit, so a
+ * reader never sees half a file and a failed run leaves the old one. `mode` (default 0600) is set
+ * at commit, for files that are not event data and must be readable by others.
+ */
+export function createOutput(target: string, opts: { force?: boolean; mode?: number } = {}): OutputStream {
+  const force = Boolean(opts.force);
+  refuseExisting(target, force);
+  const tmp = openSiblingTemp(target);
+  let open = true;
+  let finished = false;
+  const abort = () => {
+    if (finished) return;
+    finished = true;
+    if (open) closeSync(tmp.fd);
+    open = false;
+    rmSync(tmp.path, { force: true });
+  };
+  const failed = (err: unknown): OutputError => {
+    abort();
+    return new OutputError('write-failed', `cannot write ${target}: ${errorMessage(err)}`, { cause: err });
+  };
+  return {
+    write(data) {
+      if (finished) throw new OutputError('closed', `${target}: written after commit or abort`);
+      const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      try {
+        for (let off = 0; off < buf.byteLength; ) off += writeSync(tmp.fd, buf, off);
+      } catch (err) {
+        throw failed(err);
+      }
+    },
+    commit() {
+      if (finished) throw new OutputError('closed', `${target}: committed after commit or abort`);
+      try {
+        if (opts.mode !== undefined) fchmodSync(tmp.fd, opts.mode);
+        fsyncSync(tmp.fd);
+        closeSync(tmp.fd);
+        open = false;
+      } catch (err) {
+        throw failed(err);
+      }
+      finished = true;
+      placeFile(tmp.path, target, force);
+    },
+    abort,
+  };
+}
+
 /**
  * `-o /dev/null` or a named pipe: written into, as the user means (never renamed over, even
  * with --force). Only a device or FIFO that is itself at the name: a symlink to one is refused.

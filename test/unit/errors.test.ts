@@ -18,7 +18,6 @@ test('each domain error class has its exit code', () => {
 
 test('codes whose exit status differs from their class keep the status they had', () => {
   assert.equal(exitCodeOf(new OutputError('exists', 'x exists')), EXIT.usage);
-  assert.equal(exitCodeOf(new OutputError('bad-directory', 'cannot create')), EXIT.usage);
   assert.equal(exitCodeOf(new OutputError('disk', 'cannot write')), EXIT.environment);
   assert.equal(exitCodeOf(new RecorderError('closed', 'the recorder is closed')), EXIT.failure);
   assert.equal(exitCodeOf(new CliError('found denials', EXIT.failure)), EXIT.failure);
