@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { writeSyntheticCapture } from '../test/support/synthetic.js';
 import { Analysis } from '../src/analyze/db.js';
 import { writeOpenMetrics } from '../src/metrics/openmetrics.js';
-import { createOutput } from '../src/metrics/output.js';
+import { createOutput } from '../src/util/outfile.js';
 import { parseStep } from '../src/cli/metrics.js';
 
 const SELF = fileURLToPath(import.meta.url);

@@ -10,7 +10,7 @@ import { loadCaptures, tableDdl, type LoadResult, type Progress } from './load.j
 import { expandCapturePaths } from './paths.js';
 import { readQuery, type NamedQuery } from './queries.js';
 import { toPlain } from './values.js';
-import { CliError, EXIT, errorMessage } from '../util/errors.js';
+import { CaptureError, ContxrayError, OutputError, UsageError, errorMessage } from '../util/errors.js';
 import { PRIVATE_FILE, describeExisting, placeFile, privateTempDir, removeTempDir } from '../util/outfile.js';
 import { FORMAT_VERSION } from '../capture/schema.js';
 
@@ -34,8 +34,8 @@ export class Analysis {
   static async open(patterns: string[], opts: OpenOptions = {}): Promise<Analysis> {
     const paths = patterns.length > 0 ? expandCapturePaths(patterns) : [];
     const reuse = opts.db !== undefined && describeExisting(opts.db) !== null;
-    if (paths.length === 0 && !reuse) throw new CliError('give at least one capture file (or --db with a loaded database)', EXIT.usage);
-    if (paths.length > 65535) throw new CliError('too many captures at once (max 65535)', EXIT.usage);
+    if (paths.length === 0 && !reuse) throw new UsageError('no-captures', 'give at least one capture file (or --db with a loaded database)');
+    if (paths.length > 65535) throw new UsageError('too-many-captures', 'too many captures at once (max 65535)');
     if (reuse) {
       const reused = await Analysis.openExisting(opts.db!);
       if (paths.length > 0) opts.onWarning?.(`using the database already loaded in ${opts.db}; ignoring the capture arguments (delete it to reload)`);
@@ -61,8 +61,8 @@ export class Analysis {
       connection.closeSync();
       instance.closeSync();
       if (dir) removeTempDir(dir);
-      if (err instanceof CliError) throw err;
-      throw new CliError(`loading failed: ${errorMessage(err)}`, EXIT.input);
+      if (err instanceof ContxrayError) throw err;
+      throw new CaptureError('load-failed', `loading failed: ${errorMessage(err)}`, { cause: err });
     }
     if (opts.db === undefined) {
       if (dir) onClose.set(connection, () => removeTempDir(dir));
@@ -89,7 +89,7 @@ export class Analysis {
    */
   private static async openExisting(db: string): Promise<Analysis> {
     const refuse = (why: string) =>
-      new CliError(`--db ${db}: ${why}; contxray only reuses databases it created (delete it or give another --db)`, EXIT.input);
+      new CaptureError('foreign-database', `--db ${db}: ${why}; contxray only reuses databases it created (delete it or give another --db)`);
     for (const path of [db, `${db}.wal`]) {
       const what = describeExisting(path);
       if (what === null) continue;
@@ -117,8 +117,8 @@ export class Analysis {
     } catch (err) {
       connection.closeSync();
       instance.closeSync();
-      if (err instanceof CliError) throw err;
-      throw new CliError(`--db ${db}: ${errorMessage(err)}`, EXIT.input);
+      if (err instanceof ContxrayError) throw err;
+      throw new CaptureError('database-unreadable', `--db ${db}: ${errorMessage(err)}`, { cause: err });
     }
     return new Analysis(instance, connection, null);
   }
@@ -191,7 +191,7 @@ function buildDirFor(db: string): string {
   try {
     return privateTempDir(`.${basename(db)}.contxray-`, dirname(db));
   } catch (err) {
-    throw new CliError(`cannot create --db ${db}: ${errorMessage(err)}`, EXIT.input);
+    throw new OutputError('create-failed', `cannot create --db ${db}: ${errorMessage(err)}`, { cause: err });
   }
 }
 

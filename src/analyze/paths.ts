@@ -4,7 +4,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { CliError, EXIT } from '../util/errors.js';
+import { CaptureError } from '../util/errors.js';
 
 const MAGIC = /[*?[]/;
 
@@ -49,7 +49,7 @@ function expandOne(pattern: string): string[] {
       return false;
     }
   });
-  if (files.length === 0) throw new CliError(`no capture matches ${pattern}`, EXIT.input);
+  if (files.length === 0) throw new CaptureError('no-match', `no capture matches ${pattern}`);
   return files;
 }
 

@@ -11,7 +11,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CliError, EXIT } from '../util/errors.js';
+import { QueryError } from '../util/errors.js';
 import { packagePath } from '../util/package-root.js';
 
 export const QUERY_DIR = packagePath('queries');
@@ -80,7 +80,7 @@ export function readQuery(name: string): NamedQuery {
   const entry = index().get(name);
   if (!entry) {
     const listed = listQueries().map((q) => q.name);
-    throw new CliError(`unknown query '${name}'; --list shows them (${listed.slice(0, 8).join(', ')}, …)`, EXIT.usage);
+    throw new QueryError('unknown-query', `unknown query '${name}'; --list shows them (${listed.slice(0, 8).join(', ')}, …)`);
   }
   const sql = readFileSync(join(QUERY_DIR, entry.file), 'utf8');
   return { name, folder: entry.folder, ...parseHeader(sql, entry.file), sql };

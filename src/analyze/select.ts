@@ -11,7 +11,7 @@
  * receive the resolved ids (`$container_ids`, a JSON list) and never match names or prefixes.
  * `record -c`, which sees containers one by one as they appear, shares the predicates below.
  */
-import { CliError, EXIT } from '../util/errors.js';
+import { CaptureError, SelectionError } from '../util/errors.js';
 import { visible } from '../util/visible.js';
 
 export interface ContainerRow {
@@ -38,12 +38,9 @@ export interface SelectSource {
 
 export type SelectionCode = 'unknown-container' | 'ambiguous-container' | 'empty-selector';
 
-/**
- * The error of a selection. One place to swap for the typed `SelectionError` (string `code`) once
- * it is on main; until then a usage CliError carrying the same code.
- */
-function selectionError(code: SelectionCode, message: string, exitCode: number = EXIT.usage): CliError & { code: SelectionCode } {
-  return Object.assign(new CliError(message, exitCode), { code });
+/** The error of a selection: the command line maps SelectionError to a usage error (exit 2). */
+function selectionError(code: SelectionCode, message: string): SelectionError {
+  return new SelectionError(code, message);
 }
 
 /** True for an error this module threw because a selector matched nothing. */
@@ -81,7 +78,7 @@ export function listing(cs: readonly ContainerRow[], max = 12): string {
 export function matchContainers(all: readonly ContainerRow[], selector: string): ContainerRow[] {
   const q = selector.trim();
   if (q === '') throw selectionError('empty-selector', '--container is empty');
-  if (all.length === 0) throw selectionError('unknown-container', 'the captures hold no container records', EXIT.input);
+  if (all.length === 0) throw new CaptureError('no-containers', 'the captures hold no container records');
   const byName = all.filter((c) => nameMatches(c.name, q));
   if (byName.length > 0) return byName;
   const lower = q.toLowerCase();

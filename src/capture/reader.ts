@@ -15,7 +15,7 @@ import { COLUMNS, FORMAT_MAJOR, META, type HostInfo, type Kind, type SyscallTabl
 import { UnsupportedCompression, useZstd } from './zstd.js';
 import { attachBudget, BudgetError, FileBudget } from './budget.js';
 import './harden.js';
-import { CliError, EXIT, errorMessage } from '../util/errors.js';
+import { CaptureError, errorMessage } from '../util/errors.js';
 import { visible } from '../util/visible.js';
 
 const MAGIC = Buffer.from('ARROW1');
@@ -58,9 +58,9 @@ export class CaptureReader {
     const fd = openCaptureFile(path);
     try {
       const size = fstatSync(fd).size;
-      if (size === 0) throw new CliError(`${path}: empty file, not a capture`, EXIT.input);
+      if (size === 0) throw new CaptureError('empty', `${path}: empty file, not a capture`);
       const head = readAt(fd, 0, 8);
-      if (size < 8 || !head.subarray(0, 6).equals(MAGIC)) throw new CliError(`${path}: not an Arrow file (no ARROW1 magic); is this a contxray capture?`, EXIT.input);
+      if (size < 8 || !head.subarray(0, 6).equals(MAGIC)) throw new CaptureError('not-arrow', `${path}: not an Arrow file (no ARROW1 magic); is this a contxray capture?`);
       const complete = size >= 14 && readAt(fd, size - 6, 6).equals(MAGIC);
       const budget = new FileBudget(size);
       let reader: RecordBatchReader;
@@ -70,18 +70,18 @@ export class CaptureReader {
         reader.open();
       } catch (err) {
         // Writers that put no schema message after the magic (apache-arrow's own) still have a footer.
-        if (!complete) throw new CliError(`${path}: unreadable capture header (${errorMessage(err)})`, EXIT.input);
+        if (!complete) throw new CaptureError('unreadable', `${path}: unreadable capture header (${errorMessage(err)})`, { cause: err });
         if (size > WHOLE_FILE_MAX)
-          throw new CliError(`${path}: no schema message after the magic, and too big (${size} bytes) to read whole; rewrite it with a streaming Arrow writer`, EXIT.input);
+          throw new CaptureError('too-big', `${path}: no schema message after the magic, and too big (${size} bytes) to read whole; rewrite it with a streaming Arrow writer`);
         try {
           reader = RecordBatchFileReader.from(readAt(fd, 0, size)) as RecordBatchReader;
           attachBudget((reader as unknown as { _impl: object })._impl, budget);
           reader.open();
         } catch {
-          throw new CliError(`${path}: unreadable Arrow file (${errorMessage(err)})`, EXIT.input);
+          throw new CaptureError('unreadable', `${path}: unreadable Arrow file (${errorMessage(err)})`, { cause: err });
         }
       }
-      if (!reader.schema) throw new CliError(`${path}: no schema in file (cut before the first message?)`, EXIT.input);
+      if (!reader.schema) throw new CaptureError('no-schema', `${path}: no schema in file (cut before the first message?)`);
       const meta = checkSchema(path, reader.schema);
       return new CaptureReader(meta, reader.schema, reader, size, complete, fd);
     } catch (err) {
@@ -108,8 +108,8 @@ export class CaptureReader {
         try {
           next = this.reader.next() as IteratorResult<RecordBatch>;
         } catch (err) {
-          if (err instanceof UnsupportedCompression) throw new CliError(`${this.meta.path}: ${err.message}`, EXIT.input);
-          if (err instanceof BudgetError) throw new CliError(`${this.meta.path}: refused after batch ${this.batchesRead}: ${err.message}`, EXIT.input);
+          if (err instanceof UnsupportedCompression) throw new CaptureError('compression', `${this.meta.path}: ${err.message}`, { cause: err });
+          if (err instanceof BudgetError) throw new CaptureError('budget', `${this.meta.path}: refused after batch ${this.batchesRead}: ${err.message}`, { cause: err });
           this.problem = { message: `data ends or is damaged after batch ${this.batchesRead} (${errorMessage(err)})` };
           break;
         }
@@ -127,7 +127,7 @@ export class CaptureReader {
         yield { kind, batch };
       }
       if (!this.complete && !this.problem) this.problem = { message: 'file has no footer (recording was cut short)' };
-      if (this.problem && this.batchesRead === 0) throw new CliError(`${this.meta.path}: ${this.problem.message}; no complete batch to recover`, EXIT.input);
+      if (this.problem && this.batchesRead === 0) throw new CaptureError('truncated', `${this.meta.path}: ${this.problem.message}; no complete batch to recover`);
     } finally {
       this.close();
     }
@@ -145,19 +145,19 @@ function openCaptureFile(path: string): number {
   let fd: number | null = null;
   try {
     const st = statSync(path);
-    if (st.isDirectory()) throw new CliError(`${path} is a directory, not a capture file`, EXIT.input);
-    if (!st.isFile()) throw new CliError(`${path}: not a regular file (a FIFO, device or socket); captures are read from files only`, EXIT.input);
+    if (st.isDirectory()) throw new CaptureError('not-a-file', `${path} is a directory, not a capture file`);
+    if (!st.isFile()) throw new CaptureError('not-a-file', `${path}: not a regular file (a FIFO, device or socket); captures are read from files only`);
     // O_NONBLOCK: should the path be swapped for a FIFO after the stat, open does not block on it.
     fd = openSync(path, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY);
-    if (!fstatSync(fd).isFile()) throw new CliError(`${path}: not a regular file; captures are read from files only`, EXIT.input);
+    if (!fstatSync(fd).isFile()) throw new CaptureError('not-a-file', `${path}: not a regular file; captures are read from files only`);
     return fd;
   } catch (err) {
     if (fd !== null) closeSync(fd);
-    if (err instanceof CliError) throw err;
+    if (err instanceof CaptureError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new CliError(`${path}: no such file`, EXIT.input);
-    if (code === 'EACCES') throw new CliError(`${path}: permission denied (captures are mode 0600; try sudo or chown)`, EXIT.input);
-    throw new CliError(`${path}: cannot read (${errorMessage(err)})`, EXIT.input);
+    if (code === 'ENOENT') throw new CaptureError('not-found', `${path}: no such file`, { cause: err });
+    if (code === 'EACCES') throw new CaptureError('permission', `${path}: permission denied (captures are mode 0600; try sudo or chown)`, { cause: err });
+    throw new CaptureError('unreadable', `${path}: cannot read (${errorMessage(err)})`, { cause: err });
   }
 }
 
@@ -198,32 +198,32 @@ function fileChunks(fd: number, start: number, end: number): IterableIterator<Ui
 
 function parseJson<T>(path: string, schema: Schema, key: string): T {
   const text = schema.metadata.get(key);
-  if (text === undefined) throw new CliError(`${path}: not a contxray capture (missing ${key} metadata)`, EXIT.input);
+  if (text === undefined) throw new CaptureError('not-contxray', `${path}: not a contxray capture (missing ${key} metadata)`);
   try {
     return JSON.parse(text) as T;
-  } catch {
-    throw new CliError(`${path}: damaged capture metadata (${key} is not JSON)`, EXIT.input);
+  } catch (err) {
+    throw new CaptureError('damaged-metadata', `${path}: damaged capture metadata (${key} is not JSON)`, { cause: err });
   }
 }
 
 /** Format marker, version and column types: a wrong file is named as such, not misread. */
 function checkSchema(path: string, schema: Schema): CaptureMeta {
-  if (schema.metadata.get(META.format) !== 'contxray') throw new CliError(`${path}: an Arrow file, but not a contxray capture`, EXIT.input);
+  if (schema.metadata.get(META.format) !== 'contxray') throw new CaptureError('not-contxray', `${path}: an Arrow file, but not a contxray capture`);
   const version = schema.metadata.get(META.version) ?? '';
   const major = Number(version.split('.')[0]);
-  if (!Number.isInteger(major) || major < 1) throw new CliError(`${path}: unknown capture format version '${version}'`, EXIT.input);
+  if (!Number.isInteger(major) || major < 1) throw new CaptureError('unknown-version', `${path}: unknown capture format version '${version}'`);
   if (major > FORMAT_MAJOR)
-    throw new CliError(`${path}: capture format ${version} is newer than this contxray reads (${FORMAT_MAJOR}.x); upgrade contxray`, EXIT.input);
+    throw new CaptureError('newer-format', `${path}: capture format ${version} is newer than this contxray reads (${FORMAT_MAJOR}.x); upgrade contxray`);
   const byName = new Map(schema.fields.map((f) => [f.name, f]));
   for (const c of COLUMNS) {
     const field = byName.get(c.name);
-    if (!field) throw new CliError(`${path}: capture lacks column '${c.name}' (wrong schema)`, EXIT.input);
+    if (!field) throw new CaptureError('wrong-schema', `${path}: capture lacks column '${c.name}' (wrong schema)`);
     if (String(field.type) !== String(arrowType(c.type, 0)) && !(c.type === 'dict' && String(field.type).startsWith('Dictionary<Int32, Utf8>')))
-      throw new CliError(`${path}: column '${c.name}' has type ${visible(String(field.type), 120)}, expected ${String(arrowType(c.type, 0))}`, EXIT.input);
+      throw new CaptureError('wrong-schema', `${path}: column '${c.name}' has type ${visible(String(field.type), 120)}, expected ${String(arrowType(c.type, 0))}`);
   }
   const host = parseJson<HostInfo>(path, schema, META.host);
   const syscalls = parseJson<SyscallTable>(path, schema, META.syscalls);
-  if (typeof host?.hostname !== 'string' || typeof syscalls?.names !== 'object') throw new CliError(`${path}: damaged capture metadata (host or syscall table)`, EXIT.input);
+  if (typeof host?.hostname !== 'string' || typeof syscalls?.names !== 'object') throw new CaptureError('damaged-metadata', `${path}: damaged capture metadata (host or syscall table)`);
   return {
     path,
     version,

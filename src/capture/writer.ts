@@ -12,7 +12,7 @@ import { encodeColumn, nullColumn, type EncodeContext } from './encode.js';
 import { DictionaryEncoder, type ColumnInput } from './columns.js';
 import { COLUMNS, FORMAT_VERSION, META, columnsOf, type HostInfo, type Kind, type SyscallTable } from './schema.js';
 import { useZstd } from './zstd.js';
-import { CliError, EXIT, errorMessage } from '../util/errors.js';
+import { OutputError, errorMessage } from '../util/errors.js';
 import { EXCL_FLAGS, PRIVATE_FILE, existsError, openSiblingTemp } from '../util/outfile.js';
 
 export interface CaptureMetadata {
@@ -170,7 +170,7 @@ export class CaptureWriter {
       } catch (err) {
         closeSync(fd);
         rmSync(tmp.path, { force: true });
-        throw new CliError(`cannot create ${path}: ${errorMessage(err)}`, EXIT.input);
+        throw new OutputError('create-failed', `cannot create ${path}: ${errorMessage(err)}`, { cause: err });
       }
     } else {
       try {
@@ -178,7 +178,7 @@ export class CaptureWriter {
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'EEXIST' || code === 'ELOOP') throw existsError(path);
-        throw new CliError(`cannot create ${path}: ${errorMessage(err)}`, EXIT.input);
+        throw new OutputError('create-failed', `cannot create ${path}: ${errorMessage(err)}`, { cause: err });
       }
       fchmodSync(fd, PRIVATE_FILE);
     }
@@ -186,7 +186,7 @@ export class CaptureWriter {
       return new CaptureWriter(fd, path, meta);
     } catch (err) {
       closeSync(fd);
-      throw new CliError(`cannot write ${path}: ${errorMessage(err)}`, EXIT.environment);
+      throw new OutputError('disk', `cannot write ${path}: ${errorMessage(err)}`, { cause: err });
     }
   }
 

@@ -6,7 +6,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { listQueries } from '../analyze/queries.js';
 import type { Analysis } from '../analyze/db.js';
 import { formatTable, type Format, type ResultTable } from '../util/format.js';
-import { CliError, EXIT } from '../util/errors.js';
+import { CliError, EXIT } from './errors.js';
 import { checkOutput } from '../util/outfile.js';
 import { bold, warn } from '../util/tty.js';
 import { containerIdsParam, resolveContainers } from '../analyze/select.js';

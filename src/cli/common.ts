@@ -2,7 +2,8 @@
 import type { Argv } from 'yargs';
 import { Analysis } from '../analyze/db.js';
 import { FORMATS, type Format } from '../util/format.js';
-import { CliError, EXIT, errorMessage } from '../util/errors.js';
+import { errorMessage } from '../util/errors.js';
+import { CliError, EXIT, isUserError } from './errors.js';
 import { writeOutputFile } from '../util/outfile.js';
 import { StatusLine, humanCount, warn } from '../util/tty.js';
 
@@ -75,7 +76,7 @@ export async function userQuery<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    if (err instanceof CliError) throw err;
+    if (isUserError(err)) throw err;
     throw new CliError(`query failed: ${errorMessage(err)}`, EXIT.usage);
   }
 }

@@ -7,7 +7,8 @@ import { pipeline } from 'node:stream/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import type { Analysis } from '../analyze/db.js';
-import { CliError, EXIT, errorMessage } from '../util/errors.js';
+import { errorMessage } from '../util/errors.js';
+import { CliError, EXIT, isUserError } from './errors.js';
 import { StatusLine } from '../util/tty.js';
 import { existsError, makeTreePrivate, openSiblingTemp, placeDir, placeFile, privateTempDir, refuseExisting, removeTempDir } from '../util/outfile.js';
 import { openCaptures, withCaptures } from './common.js';
@@ -128,7 +129,7 @@ export const command: CommandModule<object, Args> = {
       if (args.parquet) await exportParquet(analysis, args.parquet, Boolean(args.force), status);
       if (args.ndjson) await exportNdjson(analysis, args.ndjson, Boolean(args.force));
     } catch (err) {
-      if (err instanceof CliError) throw err;
+      if (isUserError(err)) throw err;
       throw new CliError(`export failed: ${errorMessage(err)}`, EXIT.input);
     } finally {
       status.clear();

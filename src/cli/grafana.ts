@@ -6,9 +6,10 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { buildDashboard } from '../metrics/dashboard.js';
-import { createOutput } from '../metrics/output.js';
+import { createOutput } from '../util/outfile.js';
 import { dashboardProviderYaml, datasourceYaml } from '../metrics/provisioning.js';
-import { CliError, EXIT, errorMessage } from '../util/errors.js';
+import { errorMessage } from '../util/errors.js';
+import { CliError, EXIT } from './errors.js';
 import { parseStep } from './metrics.js';
 
 interface Args {

@@ -1,10 +1,12 @@
 /**
  * The contxray command line: one yargs command module per file in src/cli/.
- * Errors a user can act on (CliError) print one line and exit with their code; anything else is
- * reported as an internal error, with the stack only under CONTXRAY_DEBUG=1.
+ * Errors a user can act on (the domain errors of src/util/errors.ts, and CliError) print one line and
+ * exit with the code src/cli/errors.ts maps them to; anything else is reported as an internal error,
+ * with the stack only under CONTXRAY_DEBUG=1.
  */
 import yargs from 'yargs';
-import { CliError, EXIT, errorMessage } from '../util/errors.js';
+import { errorMessage } from '../util/errors.js';
+import { CliError, EXIT, exitCodeOf } from './errors.js';
 import { COMMANDS } from './commands.js';
 import { visibleMessage } from '../util/visible.js';
 
@@ -37,10 +39,11 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 function report(err: unknown): never {
-  if (err instanceof CliError) {
+  const code = exitCodeOf(err);
+  if (code !== undefined) {
     // messages quote file names and captured values: one escaped, bounded line (src/util/visible.ts)
-    process.stderr.write(`contxray: ${visibleMessage(err.message)}\n`);
-    process.exit(err.exitCode);
+    process.stderr.write(`contxray: ${visibleMessage((err as Error).message)}\n`);
+    process.exit(code);
   }
   if (process.env.CONTXRAY_DEBUG === '1' && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   process.stderr.write(`contxray: internal error: ${visibleMessage(errorMessage(err))} (set CONTXRAY_DEBUG=1 for details)\n`);

@@ -4,9 +4,10 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { writeOpenMetrics, secondsText } from '../metrics/openmetrics.js';
-import { createOutput } from '../metrics/output.js';
+import { createOutput } from '../util/outfile.js';
 import { parseDuration } from '../util/duration.js';
-import { CliError, EXIT, errorMessage } from '../util/errors.js';
+import { errorMessage } from '../util/errors.js';
+import { CliError, EXIT, isUserError } from './errors.js';
 import { humanCount } from '../util/tty.js';
 import { openCaptures, withCaptures } from './common.js';
 
@@ -55,7 +56,7 @@ export const command: CommandModule<object, Args> = {
       }
     } catch (err) {
       if (!done) out.abort();
-      if (err instanceof CliError) throw err;
+      if (isUserError(err)) throw err;
       throw new CliError(`metrics failed: ${errorMessage(err)}`, EXIT.input);
     } finally {
       if (!done) out.abort();

@@ -10,7 +10,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Argv, CommandModule } from 'yargs';
 import { Recorder, type RecordFailure, type RecordSummary } from '../record/recorder.js';
 import { parseDuration } from '../util/duration.js';
-import { CliError, EXIT, errorMessage } from '../util/errors.js';
+import { errorMessage } from '../util/errors.js';
+import { CliError, EXIT } from './errors.js';
 import { StatusLine, humanBytes, humanCount } from '../util/tty.js';
 
 interface Args {

@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { generateReport, DEFAULT_MAX_CONTAINERS, DEFAULT_MAX_ROWS } from '../report/index.js';
-import { CliError, EXIT } from '../util/errors.js';
+import { CliError, EXIT } from './errors.js';
 import { checkOutput, writeOutputFile } from '../util/outfile.js';
 import { DB_HELP, openCaptures, withContainers, withForce } from './common.js';
 

@@ -5,19 +5,18 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { allowedNames, selectSyscalls } from '../seccomp/boundary.js';
-import { BASE_SETS, type BaseSet } from '../seccomp/base-sets.js';
 import { checkProfile } from '../seccomp/check.js';
 import { compareWithDefault } from '../seccomp/compare.js';
 import { loadContainerUse } from '../seccomp/load.js';
-import { buildProfile, profileJson } from '../seccomp/profile.js';
+import { profileFromUse } from '../seccomp/generate.js';
+import { profileJson } from '../seccomp/profile.js';
 import { spoYaml } from '../seccomp/spo.js';
 import { HOW_TO_RECORD, startProblem, startWarnings } from '../seccomp/start.js';
 import { checkJson, checkText, comparisonText, profileSummary } from '../seccomp/summary.js';
-import { translateNames } from '../seccomp/translate.js';
 import type { DefaultErrno, DockerProfile, ProfileRule } from '../seccomp/types.js';
-import { ARCHES, isKnownArch, normalizeArch, syscallNumber } from '../syscalls/index.js';
-import { CliError, EXIT, errorMessage } from '../util/errors.js';
+import { ARCHES, isKnownArch, normalizeArch } from '../syscalls/index.js';
+import { errorMessage } from '../util/errors.js';
+import { CliError, EXIT } from './errors.js';
 import { warn } from '../util/tty.js';
 import { checkOutput } from '../util/outfile.js';
 import { openCaptures, withCaptures, withContainers, withForce, writeOutput } from './common.js';
@@ -88,21 +87,16 @@ export const command: CommandModule<object, Args> = {
         }
         return;
       }
-      const target = normalizeArch(args.arch ?? use.arch);
-      const sel = selectSyscalls(use.rows, {
-        baseSet: baseSetFor(args.base, use.runtime),
-        perExecRows: use.perExecRows,
-        families: !args.exact,
-        exists: (n) => syscallNumber(use.arch, n) !== undefined,
+      const { profile, names, selection: sel, targetArch: target, translation, ids, warnings } = profileFromUse(use, label, {
+        arch: args.arch,
+        defaultErrno: args['default-errno'],
+        base: args.base,
+        exact: args.exact,
       });
-      for (const w of sel.warnings) warn(w);
-      const translation = target !== normalizeArch(use.arch) ? translateNames(allowedNames(sel), use.arch, target) : undefined;
-      const names = translation?.names ?? allowedNames(sel);
-      const profile = buildProfile(sel, { arch: target, defaultErrno: args['default-errno'], names });
+      for (const w of warnings) warn(w);
       const text = args.format === 'spo' ? spoYaml(profile, { name: label, annotations: { 'contxray.io/container': label } }) : profileJson(profile);
       writeOutput(text, args.out, args.force);
       const comparison = compareWithDefault(names, target);
-      const ids = [...new Set(use.containers.map((c) => c.container_id))];
       process.stderr.write(profileSummary({ container: label, ids, arch: use.arch, targetArch: target, names, sel, comparison, translation }));
       if (args['compare-default']) {
         if (comparison) process.stderr.write(comparisonText(comparison));
@@ -113,13 +107,6 @@ export const command: CommandModule<object, Args> = {
     }
   },
 };
-
-function baseSetFor(choice: Args['base'], runtime: string | null): BaseSet | null {
-  if (choice === 'none') return null;
-  if (choice === 'runc') return BASE_SETS.runc!;
-  // Docker, containerd and Kubernetes on these hosts all start containers through runc.
-  return runtime === null || /docker|containerd|kubernetes|runc|podman/.test(runtime) ? BASE_SETS.runc! : null;
-}
 
 function readProfile(path: string): DockerProfile {
   let text: string;

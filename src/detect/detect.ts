@@ -3,7 +3,7 @@
  * scored container's model (by name, falling back to image), score, explain.
  */
 import { isoNs } from '../analyze/values.js';
-import { CliError, EXIT } from '../util/errors.js';
+import { CaptureError } from '../util/errors.js';
 import type { ContainerRef } from './facts.js';
 import { explain, type Reason } from './explain.js';
 import { scoreSeries, selfScore, trainGroup, type DetectOptions, type GroupModel, type ScoredWindow, type Series } from './model.js';
@@ -29,9 +29,9 @@ const groupKey = (ref: ContainerRef, by: By) => (by === 'name' ? ref.name : ref.
 
 export function trainModel(series: Series[], windowMs: number, by: By, options: DetectOptions): ModelFile {
   const active = series.filter((s) => s.windows.length > 0);
-  if (active.length === 0) throw new CliError('baseline: no container activity in the baseline captures (empty or host-only?)', EXIT.input);
+  if (active.length === 0) throw new CaptureError('no-activity', 'baseline: no container activity in the baseline captures (empty or host-only?)');
   const archs = [...new Set(active.map((s) => s.ref.arch))];
-  if (archs.length > 1) throw new CliError(`baseline captures come from several architectures (${archs.join(', ')}): syscalls differ; train one model per architecture`, EXIT.input);
+  if (archs.length > 1) throw new CaptureError('mixed-architectures', `baseline captures come from several architectures (${archs.join(', ')}): syscalls differ; train one model per architecture`);
   const groups = new Map<string, Series[]>();
   for (const s of active) {
     const k = groupKey(s.ref, by);
@@ -86,7 +86,7 @@ export function detect(model: ModelFile | null, series: Series[], opts: { thresh
       continue;
     }
     if (s.ref.arch !== model.arch) {
-      throw new CliError(`${s.ref.capture} was recorded on ${s.ref.arch}, the baseline on ${model.arch}: syscalls differ; use a baseline recorded on ${s.ref.arch}`, EXIT.input);
+      throw new CaptureError('architecture-mismatch', `${s.ref.capture} was recorded on ${s.ref.arch}, the baseline on ${model.arch}: syscalls differ; use a baseline recorded on ${s.ref.arch}`);
     }
     const g = matchGroup(model, s.ref);
     if (!g) {

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { packagePath } from '../util/package-root.js';
 import type { Kind } from '../capture/schema.js';
 import { formatAddress } from '../capture/addr.js';
-import { CliError, EXIT } from '../util/errors.js';
+import { RecorderError, UsageError } from '../util/errors.js';
 
 export type StringColumn = { offsets: Int32Array; data: Uint8Array };
 export type ListColumn = { listOffsets: Int32Array; offsets: Int32Array; data: Uint8Array };
@@ -46,17 +46,17 @@ const OPENS_MODE = { none: 0, host: 1, all: 2 } as const; // enum cx_opens in bp
 
 /** The addon's options: every one validated and defaulted here (the addon applies them as given). */
 export function addonOptions(opts: RecorderOptions): Record<string, number | boolean> {
-  if (!(opts.opens in OPENS_MODE)) throw new CliError(`opens must be host, all or none`, EXIT.usage);
+  if (!(opts.opens in OPENS_MODE)) throw new UsageError('bad-option', `opens must be host, all or none`);
   const maxArgv = opts.maxArgvBytes ?? MAX_ARGV_BYTES;
   if (!(Number.isInteger(maxArgv) && maxArgv >= 1 && maxArgv <= MAX_ARGV_BYTES)) {
-    throw new CliError(`maxArgvBytes must be between 1 and ${MAX_ARGV_BYTES}`, EXIT.usage);
+    throw new UsageError('bad-option', `maxArgvBytes must be between 1 and ${MAX_ARGV_BYTES}`);
   }
   const ring = opts.ringBufferBytes ?? 16 << 20;
-  if (!(Number.isInteger(ring) && ring > 0 && ring <= 2 ** 30)) throw new CliError('ringBufferBytes must be 1 B to 1 GiB', EXIT.usage);
+  if (!(Number.isInteger(ring) && ring > 0 && ring <= 2 ** 30)) throw new UsageError('bad-option', 'ringBufferBytes must be 1 B to 1 GiB');
   let ringBufferBytes = 4096; // a power of two, at least a page
   while (ringBufferBytes < ring) ringBufferBytes *= 2;
   const maxPendingBytes = opts.maxPendingBytes ?? 512 * 2 ** 20;
-  if (!(Number.isInteger(maxPendingBytes) && maxPendingBytes >= 0)) throw new CliError('maxPendingBytes must be a byte count', EXIT.usage);
+  if (!(Number.isInteger(maxPendingBytes) && maxPendingBytes >= 0)) throw new UsageError('bad-option', 'maxPendingBytes must be a byte count');
   return { opensMode: OPENS_MODE[opts.opens], ringBufferBytes, maxPendingBytes, maxArgvBytes: maxArgv, floorOnly: opts.floorOnly === true };
 }
 
@@ -129,17 +129,17 @@ const BUILD_HINT = 'run `npm run build:native` (needs clang, libbpf-dev, bpftool
 
 let addon: Addon | undefined;
 
-/** Loads the addon or throws CliError(environment) saying how to build it. */
+/** Loads the addon or throws a RecorderError saying how to build it. */
 export function loadAddon(): Addon {
   if (addon) return addon;
   if (!existsSync(ADDON_PATH)) {
-    throw new CliError(`the native recorder is not built: ${BUILD_HINT}`, EXIT.environment);
+    throw new RecorderError('not-built', `the native recorder is not built: ${BUILD_HINT}`);
   }
   try {
     addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
   } catch (err) {
     const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new CliError(`the native recorder failed to load (${msg}): ${BUILD_HINT}`, EXIT.environment);
+    throw new RecorderError('load-failed', `the native recorder failed to load (${msg}): ${BUILD_HINT}`, { cause: err });
   }
   return addon;
 }
@@ -157,23 +157,20 @@ export class NativeRecorder {
 
   private constructor(private readonly r: AddonRecorder) {}
 
-  /** Loads and attaches the BPF programs. Throws CliError(EXIT.environment) with one clear line. */
+  /** Loads and attaches the BPF programs. Throws a RecorderError with one clear line. */
   static open(opts: RecorderOptions): NativeRecorder {
     if (typeof process.geteuid === 'function' && process.geteuid() !== 0) {
-      throw new CliError('recording needs root (eBPF): run it with sudo', EXIT.environment);
+      throw new RecorderError('not-root', 'recording needs root (eBPF): run it with sudo');
     }
     if (!existsSync('/sys/kernel/btf/vmlinux')) {
-      throw new CliError(
-        'this kernel has no BTF (/sys/kernel/btf/vmlinux missing; needs CONFIG_DEBUG_INFO_BTF=y)',
-        EXIT.environment,
-      );
+      throw new RecorderError('no-btf', 'this kernel has no BTF (/sys/kernel/btf/vmlinux missing; needs CONFIG_DEBUG_INFO_BTF=y)');
     }
     const a = loadAddon();
     let r: AddonRecorder;
     try {
       r = new a.Recorder(addonOptions(opts));
     } catch (err) {
-      throw new CliError(`eBPF: ${addonErrorMessage(err)}`, EXIT.environment);
+      throw new RecorderError('bpf', `eBPF: ${addonErrorMessage(err)}`, { cause: err });
     }
     const rec = new NativeRecorder(r);
     open.add(rec);
@@ -208,7 +205,7 @@ export class NativeRecorder {
     try {
       this.r.setCgroupVerdict(cgroupId, verdict);
     } catch (err) {
-      throw new CliError(`eBPF: ${addonErrorMessage(err)}`, EXIT.environment);
+      throw new RecorderError('bpf', `eBPF: ${addonErrorMessage(err)}`, { cause: err });
     }
   }
 
@@ -233,7 +230,7 @@ export class NativeRecorder {
   }
 
   private check(): void {
-    if (this.closed) throw new CliError('the recorder is closed', EXIT.failure);
+    if (this.closed) throw new RecorderError('closed', 'the recorder is closed');
   }
 
   /** Column names and types the addon produces per kind (no root needed). */

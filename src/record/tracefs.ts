@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { CliError, EXIT } from '../util/errors.js';
+import { RecorderError } from '../util/errors.js';
 
 const TRACEFS = '/sys/kernel/tracing';
 
@@ -19,5 +19,5 @@ export function ensureTracefs(): void {
   } catch {
     /* reported below */
   }
-  if (!tracefsMounted()) throw new CliError(`tracefs is not mounted and could not be mounted: mount -t tracefs nodev ${TRACEFS}`, EXIT.environment);
+  if (!tracefsMounted()) throw new RecorderError('no-tracefs', `tracefs is not mounted and could not be mounted: mount -t tracefs nodev ${TRACEFS}`);
 }

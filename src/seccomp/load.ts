@@ -4,7 +4,7 @@
  * src/seccomp touches DuckDB, so the logic is tested on plain rows too.
  */
 import type { Analysis } from '../analyze/db.js';
-import { CliError, EXIT } from '../util/errors.js';
+import { CaptureError, SelectionError } from '../util/errors.js';
 import { resolveContainers, type ContainerRow } from '../analyze/select.js';
 import type { SyscallUse } from './types.js';
 
@@ -69,11 +69,11 @@ export async function loadContainerUse(db: Analysis, query: string): Promise<Con
     }
   }
   if (rows.length === 0) {
-    throw new CliError(`no syscalls were recorded for container '${query}' (${ids.map((i) => i.slice(0, 12)).join(', ')})`, EXIT.input);
+    throw new CaptureError('no-syscalls', `no syscalls were recorded for container '${query}' (${ids.map((i) => i.slice(0, 12)).join(', ')})`);
   }
   const arches = [...new Set(starts.map((s) => s.arch))];
   if (arches.length > 1) {
-    throw new CliError(`the captures of '${query}' come from different architectures (${arches.join(', ')}): make one profile per architecture`, EXIT.usage);
+    throw new SelectionError('mixed-architectures', `the captures of '${query}' come from different architectures (${arches.join(', ')}): make one profile per architecture`);
   }
   const runtimes = [...new Set([...containers.map((c) => c.runtime), ...starts.map((s) => s.runtime)].filter((r): r is string => !!r))];
   return { containers, rows, starts, arch: arches[0] ?? 'x86_64', runtime: runtimes[0] ?? null, perExecRows };

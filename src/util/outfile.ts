@@ -15,7 +15,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { CliError, EXIT, errorMessage } from './errors.js';
+import { OutputError, errorMessage } from './errors.js';
 
 export const PRIVATE_FILE = 0o600;
 export const PRIVATE_DIR = 0o700;
@@ -27,7 +27,7 @@ function lstatOrNull(path: string): Stats | null {
     return lstatSync(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new CliError(`cannot check ${path}: ${errorMessage(err)}`, EXIT.input);
+    throw new OutputError('create-failed', `cannot check ${path}: ${errorMessage(err)}`, { cause: err });
   }
 }
 
@@ -50,8 +50,8 @@ export function describeExisting(path: string): string | null {
 }
 
 /** The one-line refusal when `path` exists and --force was not given. */
-export function existsError(path: string, what = describeExisting(path) ?? 'something'): CliError {
-  return new CliError(`${path} exists (${what}); --force replaces it atomically, without following links`, EXIT.usage);
+export function existsError(path: string, what = describeExisting(path) ?? 'something'): OutputError {
+  return new OutputError('exists', `${path} exists (${what}); --force replaces it atomically, without following links`);
 }
 
 export function refuseExisting(path: string, force: boolean): void {
@@ -77,7 +77,7 @@ export function openSiblingTemp(target: string): { fd: number; path: string } {
       return { fd, path };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 5) continue;
-      throw new CliError(`cannot create a file in ${dirname(target)}: ${errorMessage(err)}`, EXIT.input);
+      throw new OutputError('create-failed', `cannot create a file in ${dirname(target)}: ${errorMessage(err)}`, { cause: err });
     }
   }
 }
@@ -107,8 +107,8 @@ export function placeFile(tmp: string, target: string, force: boolean): void {
     unlinkSync(tmp);
   } catch (err) {
     rmSync(tmp, { force: true });
-    if (err instanceof CliError) throw err;
-    throw new CliError(`cannot write ${target}: ${errorMessage(err)}`, EXIT.input);
+    if (err instanceof OutputError) throw err;
+    throw new OutputError('write-failed', `cannot write ${target}: ${errorMessage(err)}`, { cause: err });
   }
 }
 
@@ -124,10 +124,69 @@ export function writeOutputFile(target: string, data: string | Uint8Array, opts:
   } catch (err) {
     closeSync(tmp.fd);
     rmSync(tmp.path, { force: true });
-    throw new CliError(`cannot write ${target}: ${errorMessage(err)}`, EXIT.input);
+    throw new OutputError('write-failed', `cannot write ${target}: ${errorMessage(err)}`, { cause: err });
   }
   closeSync(tmp.fd);
   placeFile(tmp.path, target, Boolean(opts.force));
+}
+
+/** An output written piece by piece (see createOutput). */
+export interface OutputStream {
+  write(data: string | Uint8Array): void;
+  /** Flushes and puts the file in place (refusing, without force, anything that appeared meanwhile). */
+  commit(): void;
+  /** Removes what this run wrote; the target is untouched. Idempotent, and a no-op after commit. */
+  abort(): void;
+}
+
+/**
+ * writeOutputFile for outputs produced in pieces: refused up front if the target exists (without
+ * force), written into a private sibling temp file, moved into place by placeFile at commit, so a
+ * reader never sees half a file and a failed run leaves the old one. `mode` (default 0600) is set
+ * at commit, for files that are not event data and must be readable by others.
+ */
+export function createOutput(target: string, opts: { force?: boolean; mode?: number } = {}): OutputStream {
+  const force = Boolean(opts.force);
+  refuseExisting(target, force);
+  const tmp = openSiblingTemp(target);
+  let open = true;
+  let finished = false;
+  const abort = () => {
+    if (finished) return;
+    finished = true;
+    if (open) closeSync(tmp.fd);
+    open = false;
+    rmSync(tmp.path, { force: true });
+  };
+  const failed = (err: unknown): OutputError => {
+    abort();
+    return new OutputError('write-failed', `cannot write ${target}: ${errorMessage(err)}`, { cause: err });
+  };
+  return {
+    write(data) {
+      if (finished) throw new OutputError('closed', `${target}: written after commit or abort`);
+      const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      try {
+        for (let off = 0; off < buf.byteLength; ) off += writeSync(tmp.fd, buf, off);
+      } catch (err) {
+        throw failed(err);
+      }
+    },
+    commit() {
+      if (finished) throw new OutputError('closed', `${target}: committed after commit or abort`);
+      try {
+        if (opts.mode !== undefined) fchmodSync(tmp.fd, opts.mode);
+        fsyncSync(tmp.fd);
+        closeSync(tmp.fd);
+        open = false;
+      } catch (err) {
+        throw failed(err);
+      }
+      finished = true;
+      placeFile(tmp.path, target, force);
+    },
+    abort,
+  };
 }
 
 /**
@@ -141,13 +200,13 @@ function writeToDevice(target: string, data: string | Uint8Array): boolean {
   try {
     fd = openSync(target, fsc.O_WRONLY | fsc.O_NOFOLLOW);
   } catch (err) {
-    throw new CliError(`cannot write ${target}: ${errorMessage(err)}`, EXIT.input);
+    throw new OutputError('write-failed', `cannot write ${target}: ${errorMessage(err)}`, { cause: err });
   }
   try {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     for (let off = 0; off < buf.byteLength; ) off += writeSync(fd, buf, off);
   } catch (err) {
-    throw new CliError(`cannot write ${target}: ${errorMessage(err)}`, EXIT.input);
+    throw new OutputError('write-failed', `cannot write ${target}: ${errorMessage(err)}`, { cause: err });
   } finally {
     closeSync(fd);
   }
@@ -184,7 +243,7 @@ export function placeDir(tmp: string, target: string, force: boolean): void {
         /* the new name is taken; the old content stays in `aside`, named in the message */
       }
     }
-    throw new CliError(`cannot move the output into ${target}: ${errorMessage(err)}${aside ? ` (previous content in ${aside} if not restored)` : ''}`, EXIT.input);
+    throw new OutputError('write-failed', `cannot move the output into ${target}: ${errorMessage(err)}${aside ? ` (previous content in ${aside} if not restored)` : ''}`, { cause: err });
   }
   if (aside) rmSync(aside, { recursive: true, force: true });
 }

@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Analysis } from '../../src/analyze/db.js';
-import { CliError } from '../../src/util/errors.js';
+import { ContxrayError } from '../../src/util/errors.js';
 
 const [source, out, countText, seedText] = process.argv.slice(2);
 const original = readFileSync(source!);
@@ -57,7 +57,7 @@ for (let i = 0; i < Number(countText); i++) {
     }
     console.log(JSON.stringify({ i, how, outcome: warnings.length ? 'recovered' : 'read', message: warnings[0] ?? '' }));
   } catch (err) {
-    const clean = err instanceof CliError && !err.message.includes('\n');
+    const clean = err instanceof ContxrayError && !err.message.includes('\n');
     console.log(JSON.stringify({ i, how, outcome: clean ? 'error' : 'crash', message: String(err instanceof Error ? err.stack : err) }));
   }
 }

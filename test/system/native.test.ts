@@ -397,20 +397,21 @@ test('native recorder: one-line environment errors (not root, BPF refused)', asy
       script,
       `import { NativeRecorder } from ${JSON.stringify(mod)};\n` +
         `try { NativeRecorder.open({ opens: 'host' }).close(); console.log('opened'); }\n` +
-        `catch (e) { console.log(JSON.stringify({ name: e.name, code: e.exitCode, message: e.message })); }\n`,
+        `catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })); }\n`,
     );
     chmodSync(work, 0o755); // readable by the unprivileged user
     const run = (args: string[]) => {
       const r = spawnSync('setpriv', [...args, process.execPath, script], { encoding: 'utf8' });
       assert.ok(r.stdout.trim().startsWith('{'), `no error object: ${r.stdout} ${r.stderr}`);
-      return JSON.parse(r.stdout.trim()) as { name: string; code: number; message: string };
+      return JSON.parse(r.stdout.trim()) as { name: string; code: string; message: string };
     };
     const notRoot = run(['--reuid=65534', '--regid=65534', '--clear-groups']);
-    assert.equal(notRoot.name, 'CliError');
-    assert.equal(notRoot.code, 4);
+    assert.equal(notRoot.name, 'RecorderError');
+    assert.equal(notRoot.code, 'not-root');
     assert.match(notRoot.message, /needs root/);
     const refused = run(['--bounding-set=-bpf,-sys_admin,-perfmon', '--inh-caps=-all']);
-    assert.equal(refused.code, 4);
+    assert.equal(refused.name, 'RecorderError');
+    assert.equal(refused.code, 'bpf');
     assert.match(refused.message, /^eBPF: loading the BPF programs was refused: Operation not permitted \(.+\)$/);
     assert.ok(!refused.message.includes('\n'), 'one line');
   } finally {

@@ -9,7 +9,7 @@ import { CaptureReader } from '../../src/capture/reader.js';
 import { CaptureWriter } from '../../src/capture/writer.js';
 import { defaultHost } from '../support/fixture.js';
 import { syscallTableFor } from '../../src/syscalls/index.js';
-import { CliError } from '../../src/util/errors.js';
+import { CaptureError } from '../../src/util/errors.js';
 import { parseAddress, formatAddress } from '../../src/capture/addr.js';
 import { requireOrSkip } from '../helpers/env.js';
 import { hasPyarrow, tempDir, writeScenario, WEB_ID } from '../helpers/captures.js';
@@ -150,7 +150,7 @@ test('a file cut at any byte yields every complete batch before the cut', async 
         assert.ok(r.warning(), 'a cut file is reported');
         recovered++;
       } catch (err) {
-        assert.ok(err instanceof CliError, `cut at ${at}: ${String(err)}`);
+        assert.ok(err instanceof CaptureError, `cut at ${at}: ${String(err)}`);
       }
       assert.ok(rows >= lastRows, 'more bytes never give fewer events');
       lastRows = rows;

@@ -99,7 +99,7 @@ test('contxray grafana writes the dashboard and provisioning; timeInterval = --s
   assert.equal(statSync(join(dir, 'dashboards/contxray.json')).mode & 0o777, 0o644);
   const again = cli(['grafana', '-o', dir]);
   assert.equal(again.status, 2);
-  assert.match(again.stderr, /exists; use --force/);
+  assert.match(again.stderr, /exists \(.*\); --force replaces it/);
   assert.equal(cli(['grafana', '-o', dir, '--force']).status, 0);
   const bad = cli(['grafana', '-o', dir, '--force', '--prometheus-url', 'file:///etc/passwd']);
   assert.equal(bad.status, 2);

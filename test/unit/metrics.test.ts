@@ -12,8 +12,8 @@ import { Registry, type OpenMetricsContentType } from 'prom-client';
 import { FAMILIES, familyName, promClientMetric } from '../../src/metrics/families.js';
 import { MAX_LABEL_CHARS, boundLabel, escapeLabel } from '../../src/metrics/labels.js';
 import { metricsSql, secondsText } from '../../src/metrics/openmetrics.js';
-import { createOutput } from '../../src/metrics/output.js';
-import { CliError } from '../../src/util/errors.js';
+import { createOutput } from '../../src/util/outfile.js';
+import { OutputError } from '../../src/util/errors.js';
 import { cli, tempDir } from '../helpers/captures.js';
 import { HOSTILE_NAME, writeMetricsScenario } from '../helpers/metrics-scenario.js';
 
@@ -157,7 +157,7 @@ describe('contxray metrics: the OpenMetrics file', () => {
     writeFileSync(out, 'keep');
     const r = cli(['metrics', captures[0]!, '-o', out]);
     assert.equal(r.status, 2);
-    assert.match(r.stderr, /^contxray: .*exists; use --force/);
+    assert.match(r.stderr, /^contxray: .*exists \(.*\); --force replaces it/);
     assert.equal(r.stderr.trim().split('\n').length, 1);
     assert.equal(readFileSync(out, 'utf8'), 'keep');
     assert.equal(cli(['metrics', captures[0]!, '-o', out, '--force']).status, 0);
@@ -190,7 +190,7 @@ describe('safe output file', () => {
     writeFileSync(victim, 'precious');
     const link = join(tmp.dir, 'link.om');
     symlinkSync(victim, link);
-    assert.throws(() => createOutput(link), (e: unknown) => e instanceof CliError && /exists|symbolic/.test(e.message));
+    assert.throws(() => createOutput(link), (e: unknown) => e instanceof OutputError && e.code === 'exists');
     const out = createOutput(link, { force: true });
     out.write('new');
     out.commit();

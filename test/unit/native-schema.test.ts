@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { columnsOf, type Kind } from '../../src/capture/schema.js';
 import { addonBuilt, addonErrorMessage, addonOptions, NativeRecorder } from '../../src/record/native.js';
-import { CliError, EXIT } from '../../src/util/errors.js';
+import { UsageError } from '../../src/util/errors.js';
 import { requireOrSkip } from '../helpers/env.js';
 
 const NATIVE_KINDS: Kind[] = ['syscall', 'exec', 'fork', 'exit', 'open', 'connect', 'accept', 'close'];
@@ -111,6 +111,6 @@ test('addon failures become one line; options are validated and defaulted in Typ
     floorOnly: false,
   });
   assert.equal(addonOptions({ opens: 'all', ringBufferBytes: 5000 }).ringBufferBytes, 8192);
-  assert.throws(() => addonOptions({ opens: 'host', maxArgvBytes: 0 }), (e: unknown) => e instanceof CliError && e.exitCode === EXIT.usage);
-  assert.throws(() => addonOptions({ opens: 'bogus' as 'host' }), (e: unknown) => e instanceof CliError && e.exitCode === EXIT.usage);
+  assert.throws(() => addonOptions({ opens: 'host', maxArgvBytes: 0 }), (e: unknown) => e instanceof UsageError && e.code === 'bad-option');
+  assert.throws(() => addonOptions({ opens: 'bogus' as 'host' }), (e: unknown) => e instanceof UsageError && e.code === 'bad-option');
 });

@@ -19,7 +19,7 @@ import { argvText, clean } from '../../src/report/values.js';
 import { niceBucket } from '../../src/report/gather.js';
 import { writeSyntheticCapture } from '../support/synthetic.js';
 import { command } from '../../src/cli/report.js';
-import { CliError } from '../../src/util/errors.js';
+import { SelectionError } from '../../src/util/errors.js';
 
 const FIXED = { now: new Date('2026-11-29T12:00:00Z') };
 
@@ -161,7 +161,7 @@ describe('unit: report of real captures', () => {
     assert.ok(!r.html.includes('data-finding="finding-shells"'), 'findings of other containers left out');
     const byPrefix = await generateReport(multi, { captures: ['multi.arrow'], containers: ['aab12cd3'], ...FIXED });
     assert.equal(byPrefix.containers, 1);
-    await assert.rejects(generateReport(multi, { captures: ['multi.arrow'], containers: ['nope'] }), CliError);
+    await assert.rejects(generateReport(multi, { captures: ['multi.arrow'], containers: ['nope'] }), (e: unknown) => e instanceof SelectionError && e.code === 'unknown-container');
   });
 
   test('--max-rows caps long tables with "N more"', async () => {

@@ -13,7 +13,7 @@ import { dockerDefault } from '../../src/seccomp/docker-default.js';
 import { translateNames } from '../../src/seccomp/translate.js';
 import { matchContainers } from '../../src/analyze/select.js';
 import { startWarnings } from '../../src/seccomp/start.js';
-import { CliError } from '../../src/util/errors.js';
+import { CaptureError, SelectionError } from '../../src/util/errors.js';
 import { syscallNumber } from '../../src/syscalls/index.js';
 import type { SyscallUse } from '../../src/seccomp/types.js';
 
@@ -204,9 +204,9 @@ test('container matching: name (merged across hosts), full id, unique prefix; er
   assert.equal(matchContainers(all, b)[0]!.name, 'db');
   assert.equal(matchContainers(all, 'aaaaaaaa2')[0]!.name, 'db');
   assert.equal(matchContainers(all, 'ccc')[0]!.name, 'web');
-  assert.throws(() => matchContainers(all, 'aaaa'), (e: unknown) => e instanceof CliError && /ambiguous/.test(e.message) && /web aaaaaaaa1111/.test(e.message) && /db aaaaaaaa2222/.test(e.message));
-  assert.throws(() => matchContainers(all, 'nginx'), (e: unknown) => e instanceof CliError && /no container 'nginx'/.test(e.message) && /db/.test(e.message));
-  assert.throws(() => matchContainers([], 'web'), CliError);
+  assert.throws(() => matchContainers(all, 'aaaa'), (e: unknown) => e instanceof SelectionError && e.code === 'ambiguous-container' && /web aaaaaaaa1111/.test(e.message) && /db aaaaaaaa2222/.test(e.message));
+  assert.throws(() => matchContainers(all, 'nginx'), (e: unknown) => e instanceof SelectionError && e.code === 'unknown-container' && /db/.test(e.message));
+  assert.throws(() => matchContainers([], 'web'), (e: unknown) => e instanceof CaptureError && e.code === 'no-containers');
 });
 
 test('start warnings: capture started after the container, or nothing of its start seen', () => {

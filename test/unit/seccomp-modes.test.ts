@@ -17,7 +17,7 @@ import { openAnalysis } from '../../src/analyze/db.js';
 import { readQuery } from '../../src/analyze/queries.js';
 import { command } from '../../src/cli/seccomp.js';
 import { FALLBACKS } from '../../src/seccomp/fallbacks.js';
-import { CliError } from '../../src/util/errors.js';
+import { CliError } from '../../src/cli/errors.js';
 import { syscallNumber } from '../../src/syscalls/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'contxray-seccomp-modes-'));

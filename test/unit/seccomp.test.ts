@@ -13,7 +13,8 @@ import { writeCaptureFromRows, type Row } from '../support/fixture.js';
 import { openAnalysis } from '../../src/analyze/db.js';
 import { loadContainerUse } from '../../src/seccomp/load.js';
 import { command } from '../../src/cli/seccomp.js';
-import { CliError } from '../../src/util/errors.js';
+import { CliError } from '../../src/cli/errors.js';
+import { SelectionError } from '../../src/util/errors.js';
 import { syscallNumber } from '../../src/syscalls/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'contxray-seccomp-'));
@@ -165,9 +166,9 @@ test('several captures of the same container name are merged', async () => {
 
 test('ambiguous and unknown containers are errors listing the candidates', async () => {
   let r = await run(['seccomp', capture, '-c', 'ab1', '-o', join(dir, 'x.json')]);
-  assert.ok(r.error instanceof CliError && /ambiguous/.test(r.error.message) && /web-old/.test(r.error.message), String(r.error));
+  assert.ok(r.error instanceof SelectionError && r.error.code === 'ambiguous-container' && /web-old/.test(r.error.message), String(r.error));
   r = await run(['seccomp', capture, '-c', 'nginx', '-o', join(dir, 'x.json')]);
-  assert.ok(r.error instanceof CliError && /no container 'nginx'/.test(r.error.message), String(r.error));
+  assert.ok(r.error instanceof SelectionError && r.error.code === 'unknown-container', String(r.error));
   r = await run(['seccomp', capture, '-c', 'ab12ab', '-o', join(dir, 'x.json')]);
   assert.equal(r.error, undefined, 'a unique id prefix matches');
 });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { containerIdsParam, hexPrefix, isUnknownContainer, matchContainers, nameMatches, resolveContainers, selectContainers, type ContainerRow } from '../../src/analyze/select.js';
 import { openAnalysis, type Analysis } from '../../src/analyze/db.js';
-import { CliError, EXIT } from '../../src/util/errors.js';
+import { CaptureError, SelectionError } from '../../src/util/errors.js';
 import { writeCaptureFromRows } from '../support/fixture.js';
 import { CLIENT_ID, WEB_ID, cli, scenarioRows, tempDir, writeScenario } from '../helpers/captures.js';
 
@@ -20,9 +20,8 @@ const ALL = [row('h1', A, 'web'), row('h2', C, 'web'), row('h1', B, 'db'), row('
 
 function selectionError(code: string, pattern: RegExp) {
   return (e: unknown) => {
-    assert.ok(e instanceof CliError, String(e));
-    assert.equal(e.exitCode, EXIT.usage);
-    assert.equal((e as CliError & { code: string }).code, code);
+    assert.ok(e instanceof SelectionError, String(e));
+    assert.equal(e.code, code);
     assert.match(e.message, pattern);
     return true;
   };
@@ -58,7 +57,7 @@ test('an unknown selector is an error listing some known names (near ones first)
   assert.throws(() => matchContainers(ALL, 'we'), selectionError('unknown-container', /did you mean: web abc111111111 on h1, web cafe33333333 on h2$/));
   assert.throws(() => matchContainers(ALL, 'abcd'), selectionError('unknown-container', /no container 'abcd'/), 'a prefix of no id');
   assert.throws(() => matchContainers(ALL, ' '), selectionError('empty-selector', /--container is empty/));
-  assert.throws(() => matchContainers([], 'web'), (e: unknown) => e instanceof CliError && e.exitCode === EXIT.input);
+  assert.throws(() => matchContainers([], 'web'), (e: unknown) => e instanceof CaptureError && e.code === 'no-containers');
   assert.ok(isUnknownContainer((() => { try { matchContainers(ALL, 'x'); } catch (e) { return e; } })()));
 });
 

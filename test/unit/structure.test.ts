@@ -61,3 +61,11 @@ test('the package root holds what the product reads at run time', () => {
     assert.ok(readFileSync(join(ROOT, p)).length > 0, p);
   }
 });
+
+test('exit codes are chosen in src/cli/ only: library code throws domain errors, never CliError or EXIT', () => {
+  const offenders = sources()
+    .filter((f) => !relative(SRC, f).startsWith('cli/'))
+    .filter((f) => /\bCliError\b|\bEXIT\.|\bexitCode\b/.test(readFileSync(f, 'utf8')))
+    .map((f) => relative(ROOT, f));
+  assert.deepEqual(offenders, []);
+});
