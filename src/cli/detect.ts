@@ -95,7 +95,7 @@ export const command: CommandModule<object, Args> = {
   },
 };
 
-async function loadSeries(captures: string[], windowMs: number, only?: string[], db?: string): Promise<Series[]> {
+export async function loadSeries(captures: string[], windowMs: number, only?: string[], db?: string): Promise<Series[]> {
   const analysis = await openCaptures(captures, db);
   try {
     const all = [...(await loadFacts(analysis, windowMs)).values()];
@@ -108,7 +108,7 @@ async function loadSeries(captures: string[], windowMs: number, only?: string[],
   }
 }
 
-function readModel(path: string): ModelFile {
+export function readModel(path: string): ModelFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
