@@ -97,7 +97,7 @@ export const command: CommandModule<object, Args> = {
   },
 };
 
-async function loadSeries(captures: string[], windowMs: number, only?: string[], db?: string): Promise<Series[]> {
+export async function loadSeries(captures: string[], windowMs: number, only?: string[], db?: string): Promise<Series[]> {
   const analysis = await openCaptures(captures, db);
   try {
     // resolved before the (costly) facts are read: a wrong -c fails fast
@@ -109,7 +109,7 @@ async function loadSeries(captures: string[], windowMs: number, only?: string[],
   }
 }
 
-function readModel(path: string): ModelFile {
+export function readModel(path: string): ModelFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

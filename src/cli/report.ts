@@ -5,6 +5,11 @@
 import { basename } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { generateReport, DEFAULT_MAX_CONTAINERS, DEFAULT_MAX_ROWS } from '../report/index.js';
+import { anomalyInput } from '../report/anomaly-input.js';
+import { loadSeries, readModel } from './detect.js';
+import { trainModel } from '../detect/detect.js';
+import { DEFAULT_OPTIONS } from '../detect/model.js';
+import type { ModelFile } from '../detect/model-file.js';
 import { CliError, EXIT } from './errors.js';
 import { checkOutput, writeOutputFile } from '../util/outfile.js';
 import { DB_HELP, openCaptures, withContainers, withForce } from './common.js';
@@ -19,6 +24,8 @@ interface Args {
   title?: string;
   'max-rows': number;
   'max-containers': number;
+  baseline?: string[];
+  model?: string;
 }
 
 export const command: CommandModule<object, Args> = {
@@ -37,6 +44,9 @@ export const command: CommandModule<object, Args> = {
         default: DEFAULT_MAX_CONTAINERS,
         describe: 'containers with a section of their own: those with findings first, then the busiest; the rest are rows of the containers table',
       })
+      .option('baseline', { alias: 'b', type: 'string', array: true, describe: 'normal recordings: add an anomaly section (contxray detect against them)' })
+      .option('model', { alias: 'm', type: 'string', describe: 'a model saved by `contxray detect --save-model`: add an anomaly section' })
+      .example('$0 report trace.arrow --baseline normal.arrow', 'with the anomaly section: score timeline and reasons per container')
       .example('$0 report trace.arrow -o report.html', 'static report, no JavaScript')
       .example('$0 report host1.arrow host2.arrow --container web --container db --interactive', 'two hosts, two containers, interactive charts') as unknown as Argv<Args>,
   handler: async (args) => {
@@ -44,11 +54,15 @@ export const command: CommandModule<object, Args> = {
     if (!Number.isFinite(maxRows) || maxRows < 1) throw new CliError('--max-rows must be a number ≥ 1', EXIT.usage);
     const maxContainers = args['max-containers'];
     if (!Number.isFinite(maxContainers) || maxContainers < 1) throw new CliError('--max-containers must be a number ≥ 1', EXIT.usage);
+    if (args.model && args.baseline) throw new CliError('give --baseline or --model, not both', EXIT.usage);
     checkOutput(args.out, Boolean(args.force));
+    const model = args.model ? readModel(args.model) : args.baseline ? await trainFrom(args.baseline) : null;
     const analysis = await openCaptures(args.captures, args.db);
     let result;
     try {
+      const anomalies = model ? await anomalyInput(analysis, model, args.model ? `model ${basename(args.model)}` : `baseline ${args.baseline!.map((b) => basename(b)).join(', ')}`) : undefined;
       result = await generateReport(analysis, {
+        anomalies,
         captures: (args.captures ?? []).map((p) => basename(p)),
         title: args.title,
         containers: args.container ?? [],
@@ -66,3 +80,9 @@ export const command: CommandModule<object, Args> = {
     );
   },
 };
+
+/** The detector's defaults (10 s windows, match by name then image), as `contxray detect --baseline`. */
+async function trainFrom(baseline: string[]): Promise<ModelFile> {
+  const windowMs = 10_000;
+  return trainModel(await loadSeries(baseline, windowMs), windowMs, 'name', DEFAULT_OPTIONS);
+}

@@ -6,6 +6,7 @@ import { isoNs } from '../analyze/values.js';
 import { CaptureError } from '../util/errors.js';
 import type { ContainerRef } from './facts.js';
 import { explain, type Reason } from './explain.js';
+import { riskyRuleReason } from './rules.js';
 import { scoreSeries, selfScore, trainGroup, type DetectOptions, type GroupModel, type ScoredWindow, type Series } from './model.js';
 import type { ModelFile } from './model-file.js';
 
@@ -22,6 +23,8 @@ export interface DetectRow {
   score: number;
   threshold: number;
   anomalous: boolean;
+  /** Rules (beside the forest's score) that flagged the window by themselves: src/detect/rules.ts. */
+  rules: string[];
   reasons: Reason[];
 }
 
@@ -51,9 +54,10 @@ export function matchGroup(model: ModelFile, ref: ContainerRef): GroupModel | nu
   return byImage.sort((a, b) => b.trainWindows - a.trainWindows)[0] ?? null;
 }
 
-function rowOf(model: GroupModel, x: ScoredWindow, threshold: number): DetectRow {
+function rowOf(model: GroupModel, x: ScoredWindow, threshold: number, options: DetectOptions): DetectRow {
   const ref = x.facts.ref;
-  const anomalous = x.score > threshold;
+  const rule = options.riskyRule ? riskyRuleReason(x.facts, new Set(model.seen.syscall)) : null;
+  const anomalous = x.score > threshold || rule !== null;
   return {
     host: ref.host,
     container: ref.name,
@@ -65,7 +69,8 @@ function rowOf(model: GroupModel, x: ScoredWindow, threshold: number): DetectRow
     score: Math.round(x.score * 10000) / 10000,
     threshold: Math.round(threshold * 10000) / 10000,
     anomalous,
-    reasons: explain(model, x),
+    rules: rule ? [rule.feature] : [],
+    reasons: rule ? [rule, ...explain(model, x)] : explain(model, x),
   };
 }
 
@@ -82,7 +87,7 @@ export function detect(model: ModelFile | null, series: Series[], opts: { thresh
     if (s.windows.length === 0) continue;
     if (model === null) {
       const { model: m, scored } = selfScore(s, opts.windowMs, opts.options);
-      for (const x of scored) rows.push(rowOf(m, x, opts.threshold ?? m.threshold));
+      for (const x of scored) rows.push(rowOf(m, x, opts.threshold ?? m.threshold, opts.options));
       continue;
     }
     if (s.ref.arch !== model.arch) {
@@ -93,7 +98,7 @@ export function detect(model: ModelFile | null, series: Series[], opts: { thresh
       unmatched.push(s.ref);
       continue;
     }
-    for (const x of scoreSeries(g, s, model.windowMs, model.options)) rows.push(rowOf(g, x, opts.threshold ?? g.threshold));
+    for (const x of scoreSeries(g, s, model.windowMs, model.options)) rows.push(rowOf(g, x, opts.threshold ?? g.threshold, model.options));
   }
   return { rows, unmatched };
 }

@@ -83,6 +83,7 @@ function parseOptions(v: unknown): DetectOptions {
   if (!(o.tolerance >= 0 && o.tolerance < 10)) throw new Error('options.tolerance must be in [0, 10)');
   if (!(o.margin >= 0 && o.spread >= 0)) throw new Error('options.margin and options.spread must be ≥ 0');
   if (!(o.smoothing > 0 && o.smoothing <= 1)) throw new Error('options.smoothing must be in (0, 1]');
+  if (typeof o.riskyRule !== 'boolean') throw new Error('options.riskyRule must be true or false');
   return o;
 }
 

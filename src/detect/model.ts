@@ -21,6 +21,8 @@ export interface DetectOptions {
   /** Threshold = highest validation score + margin + spread · (highest − median validation score). */
   margin: number;
   spread: number;
+  /** A risky syscall (src/seccomp/risky.ts) never seen in the baseline flags a window by itself (rules.ts). */
+  riskyRule: boolean;
 }
 
 export const DEFAULT_OPTIONS: DetectOptions = {
@@ -33,6 +35,7 @@ export const DEFAULT_OPTIONS: DetectOptions = {
   tolerance: 0.1,
   margin: 0.02,
   spread: 1,
+  riskyRule: true,
 };
 
 export interface Series {

@@ -3,6 +3,7 @@
  * container, and the charts (as SVG, or as specs for --interactive).
  */
 import { containersActivitySpec, execTimelineSpec, networkMapSpec, syscallsOverTimeSpec, topSyscallsSpec } from './charts.js';
+import { anomalyModel, type AnomalyInput, type AnomalyModel } from './anomaly.js';
 import { containerSection, type ContainerSection } from './container.js';
 import type { Gathered } from './gather.js';
 import { capturesTable, containersTable, countsTable, statsTable, warnings, zeroCounters, type Warning } from './overview.js';
@@ -27,6 +28,7 @@ export interface PageModel {
   findingsFound: number;
   quiet: Finding[]; // checked, nothing found
   sections: (ContainerSection & { charts: Chart[] })[];
+  anomaly: AnomalyModel | null;
   interactive: boolean;
 }
 
@@ -38,6 +40,7 @@ export interface BuildOptions {
   maxContainers: number;
   now: Date;
   filtered: boolean;
+  anomalies?: AnomalyInput;
 }
 
 /** Cells with long text may break anywhere; short ones keep their words whole (see report.css). */
@@ -102,6 +105,7 @@ export async function buildModel(g: Gathered, findings: Finding[], o: BuildOptio
     findingsFound: findings.filter((f) => f.hits > 0).length,
     quiet: findings.filter((f) => f.hits === 0),
     sections,
+    anomaly: o.anomalies ? await anomalyModel(o.anomalies, chart) : null,
     interactive: o.interactive,
   });
 }

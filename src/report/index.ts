@@ -47,7 +47,9 @@ export async function generateReport(src: ReportSource, opts: ReportOptions): Pr
     maxContainers,
     now: opts.now ?? new Date(),
     filtered: wanted.length > 0,
+    anomalies: opts.anomalies,
   });
-  const charts = model.sections.reduce((n, s) => n + s.charts.filter((c) => !c.empty).length, model.activity ? 1 : 0);
+  const anomalyCharts = model.anomaly?.containers.filter((c) => !c.chart.empty).length ?? 0;
+  const charts = model.sections.reduce((n, s) => n + s.charts.filter((c) => !c.empty).length, (model.activity ? 1 : 0) + anomalyCharts);
   return { html: renderPage(model), containers: g.selected.length, inScope: g.inScope, findings: model.findingsFound, charts };
 }

@@ -47,7 +47,7 @@ export function renderPage(model: PageModel): string {
   if (model.interactive) {
     scripts.push(...vendorScripts(), readTemplate('interactive.js'));
     const all: Record<string, object> = {};
-    for (const c of [model.activity, ...model.sections.flatMap((s) => s.charts)]) if (c?.spec) all[c.id] = c.spec;
+    for (const c of [model.activity, ...model.sections.flatMap((s) => s.charts), ...(model.anomaly?.containers.map((a) => a.chart) ?? [])]) if (c?.spec) all[c.id] = c.spec;
     specs = safeJson(all);
   }
   const csp = [

