@@ -61,6 +61,14 @@ export const FAMILIES: readonly Family[] = [
   { key: 'recorder_truncations', name: 'contxray_recorder_truncations_total', type: 'counter', labels: ['host', 'reason'], help: 'Values the recorder cut at its limits (argv, path …)' },
 ];
 
+/** Families only the live exporter has (about the recorder process itself, not the captured events). */
+export const LIVE_FAMILIES: readonly Family[] = [
+  { key: 'recorder_capture_bytes', name: 'contxray_recorder_capture_bytes_total', type: 'counter', labels: ['host'], help: 'Bytes the recorder wrote to the capture file' },
+  { key: 'recorder_flush_duration', name: 'contxray_recorder_flush_duration_seconds', type: 'gauge', labels: ['host'], help: 'How long the last flush took (syscall aggregates, resource samples, counters, fsync)' },
+  { key: 'metrics_containers', name: 'contxray_metrics_containers', type: 'gauge', labels: ['host'], help: 'Containers that have series on this endpoint now' },
+  { key: 'metrics_containers_overflow', name: 'contxray_metrics_containers_overflow_total', type: 'counter', labels: ['host'], help: 'Containers left out of this endpoint because --metrics-max-containers was reached' },
+];
+
 export const FAMILY_BY_KEY: ReadonlyMap<string, Family> = new Map(FAMILIES.map((f) => [f.key, f]));
 
 /** An integer sample value in the family's unit, as exact decimal text (µs 1500000 → "1.5"). */
