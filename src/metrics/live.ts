@@ -22,11 +22,13 @@ import { boundLabel } from './labels.js';
 
 type Metric = Counter<string> | Gauge<string>;
 type Labels = Record<string, string>;
+type Series = { metric: Metric; labels: Labels; child: { inc?(v: number): void; set?(v: number): void } };
 
 interface Tracked {
   labels: Labels; // host, container_id, container
-  /** Every (metric, labels) this container has a series in, to remove them together. */
-  series: Map<string, [Metric, Labels]>;
+  /** Every series of this container: metric, labels, and prom-client's child bound to them
+   *  (inc/set through the child skip hashing the label object at every update). */
+  series: Map<string, Series>;
   /** Last cumulative resource value seen, per field. */
   last: Partial<Record<ResourceField, bigint>>;
   /** Scrapes served since its cgroup went (null while it runs). */
@@ -109,27 +111,27 @@ export class LiveMetrics {
     const labels = { host: this.host, container_id: boundLabel(info.id), container: boundLabel(info.name || info.id.slice(0, 12)) };
     const tracked: Tracked = { labels, series: new Map(), last: {}, goneScrapes: null };
     this.containers.set(cgroupId, tracked);
-    const infoLabels = { ...labels, image: boundLabel(info.image ?? ''), runtime: boundLabel(info.runtime ?? '') };
-    this.gauge(tracked, 'container_info', infoLabels, 1);
+    this.gauge(tracked, 'container_info', { image: boundLabel(info.image ?? ''), runtime: boundLabel(info.runtime ?? '') }, 1);
     return tracked;
   }
 
-  private series(t: Tracked, key: string, labels: Labels): [Metric, Labels] {
-    const id = key + '\u0000' + Object.values(labels).join('\u0000');
+  private series(t: Tracked, key: string, extra: Labels, base = t.labels): Series {
+    const id = key + '\u0000' + Object.values(extra).join('\u0000');
     let s = t.series.get(id);
-    if (!s) t.series.set(id, (s = [this.metric(key), labels]));
+    if (!s) {
+      const metric = this.metric(key);
+      const labels = { ...base, ...extra };
+      t.series.set(id, (s = { metric, labels, child: metric.labels(labels) as Series['child'] }));
+    }
     return s;
   }
 
   private inc(t: Tracked, key: string, extra: Labels, by: number): void {
-    if (by <= 0) return;
-    const [m, labels] = this.series(t, key, { ...t.labels, ...extra });
-    (m as Counter<string>).inc(labels, by);
+    if (by > 0) this.series(t, key, extra).child.inc!(by);
   }
 
-  private gauge(t: Tracked, key: string, labels: Labels, v: number): void {
-    const [m, l] = this.series(t, key, labels);
-    (m as Gauge<string>).set(l, v);
+  private gauge(t: Tracked, key: string, extra: Labels, v: number, base?: Labels): void {
+    this.series(t, key, extra, base).child.set!(v);
   }
 
   /** Everything one flush wrote. */
@@ -219,7 +221,7 @@ export class LiveMetrics {
       const extra: Labels = extraValue === null ? {} : { [fam.labels[3]!]: extraValue };
       const scale = fam.divisor ?? 1;
       if (fam.type === 'gauge') {
-        this.gauge(t, key, { ...t.labels, ...extra }, Number(v) / scale);
+        this.gauge(t, key, extra, Number(v) / scale);
         continue;
       }
       const prev = t.last[f.name];
@@ -255,7 +257,7 @@ export class LiveMetrics {
     for (const [id, t] of this.containers) {
       if (t.goneScrapes === null) continue;
       if (++t.goneScrapes < 1) continue;
-      for (const [m, labels] of t.series.values()) m.remove(labels);
+      for (const s of t.series.values()) s.metric.remove(s.labels);
       this.containers.delete(id);
     }
     return { body, contentType };
