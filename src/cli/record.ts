@@ -10,7 +10,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Argv, CommandModule } from 'yargs';
 import { Recorder, type RecordFailure, type RecordSummary } from '../record/recorder.js';
 import { hostInfo } from '../record/host.js';
-import { LiveMetrics, parseListen, serveMetrics } from '../metrics/live.js';
 import { parseDuration } from '../util/duration.js';
 import { CliError, EXIT, errorMessage } from '../util/errors.js';
 import { StatusLine, humanBytes, humanCount } from '../util/tty.js';
@@ -63,9 +62,11 @@ export const command: CommandModule<object, Args> = {
     const maxContainers = args['metrics-max-containers'];
     if (!Number.isInteger(maxContainers) || maxContainers < 1) throw new CliError('--metrics-max-containers must be a positive integer', EXIT.usage);
     // The endpoint listens before anything is recorded: a busy port or a bad address stops here.
-    const listen = args.metrics !== undefined ? parseListen(args.metrics) : null;
-    const live = listen ? new LiveMetrics({ host: hostInfo().hostname, arch: hostInfo().arch, maxContainers }) : null;
-    const server = live && listen ? await serveMetrics(live, listen) : null;
+    // (prom-client is loaded only then: it must not delay the signal handlers of every recording)
+    const exporter = args.metrics !== undefined ? await import('../metrics/live.js') : null;
+    const listen = exporter ? exporter.parseListen(args.metrics!) : null;
+    const live = exporter && listen ? new exporter.LiveMetrics({ host: hostInfo().hostname, arch: hostInfo().arch, maxContainers }) : null;
+    const server = exporter && live && listen ? await exporter.serveMetrics(live, listen) : null;
     // A Ctrl-C while BPF loads (seconds on a busy host) must still end in a finished file and exit 0,
     // not in Node's default signal death: remember it and stop as soon as the recorder is running.
     let earlySignal: NodeJS.Signals | null = null;
