@@ -152,3 +152,39 @@ CREATE OR REPLACE VIEW stats AS
 SELECT cap.host, cap.capture, s.value AS name, arg_max(e.stat_value, e.ts) AS value
 FROM ev_stats e JOIN capture_files cap USING (capture_id) JOIN strings s ON s.id = e.stat_name
 GROUP BY ALL;
+
+-- Resource samples (kind `resource`): the kernel's cumulative counters as recorded, plus per-interval
+-- rates over the previous sample of the same container in the same capture (null for the first one,
+-- and when a counter went backwards: a restarted cgroup). cpu_cores = CPU time / wall time.
+CREATE OR REPLACE VIEW resources AS
+WITH r AS (
+  SELECT cap.host, cap.capture, e.capture_id, cc.container_id, cc.container, e.cgroup_id, e.ts,
+         e.cpu_usage_usec, e.cpu_user_usec, e.cpu_system_usec, e.cpu_nr_throttled, e.cpu_throttled_usec,
+         e.memory_current, e.memory_anon, e.memory_file, e.memory_peak,
+         e.io_rbytes, e.io_wbytes, e.io_rios, e.io_wios, e.pids_current,
+         e.net_rx_bytes, e.net_tx_bytes, e.net_rx_packets, e.net_tx_packets,
+         (epoch_ns(e.ts) - epoch_ns(lag(e.ts) OVER w)) / 1e9 AS interval_s,
+         e.cpu_usage_usec::DOUBLE - lag(e.cpu_usage_usec) OVER w AS d_cpu,
+         e.cpu_throttled_usec::DOUBLE - lag(e.cpu_throttled_usec) OVER w AS d_throttled,
+         e.io_rbytes::DOUBLE - lag(e.io_rbytes) OVER w AS d_io_r,
+         e.io_wbytes::DOUBLE - lag(e.io_wbytes) OVER w AS d_io_w,
+         e.net_rx_bytes::DOUBLE - lag(e.net_rx_bytes) OVER w AS d_rx,
+         e.net_tx_bytes::DOUBLE - lag(e.net_tx_bytes) OVER w AS d_tx
+  FROM ev_resource e
+  JOIN capture_files cap USING (capture_id)
+  LEFT JOIN cgroup_containers cc USING (capture_id, cgroup_id)
+  WINDOW w AS (PARTITION BY e.capture_id, e.cgroup_id ORDER BY e.ts)
+)
+SELECT host, capture, container_id, container, cgroup_id, ts,
+       cpu_usage_usec, cpu_user_usec, cpu_system_usec, cpu_nr_throttled, cpu_throttled_usec,
+       memory_current, memory_anon, memory_file, memory_peak,
+       io_rbytes, io_wbytes, io_rios, io_wios, pids_current,
+       net_rx_bytes, net_tx_bytes, net_rx_packets, net_tx_packets,
+       interval_s,
+       CASE WHEN interval_s > 0 AND d_cpu >= 0 THEN d_cpu / 1e6 / interval_s END AS cpu_cores,
+       CASE WHEN interval_s > 0 AND d_throttled >= 0 THEN d_throttled / 1e6 / interval_s END AS cpu_throttled_cores,
+       CASE WHEN interval_s > 0 AND d_io_r >= 0 THEN d_io_r / interval_s END AS io_read_bytes_per_s,
+       CASE WHEN interval_s > 0 AND d_io_w >= 0 THEN d_io_w / interval_s END AS io_write_bytes_per_s,
+       CASE WHEN interval_s > 0 AND d_rx >= 0 THEN d_rx / interval_s END AS net_rx_bytes_per_s,
+       CASE WHEN interval_s > 0 AND d_tx >= 0 THEN d_tx / interval_s END AS net_tx_bytes_per_s
+FROM r;

@@ -86,7 +86,48 @@ stats AS (
          CASE WHEN prev IS NULL OR value < prev THEN value ELSE value - prev END AS v
   FROM stat_rows, p
   WHERE stat LIKE 'events.%' OR stat LIKE 'drops.%' OR stat LIKE 'truncated.%'
+),
+-- Resource samples: counters (cumulative in the kernel) become their increments, a value lower
+-- than the previous one (a new cgroup under the same container id) counting from zero; gauges
+-- (memory, pids) become differences, so the running sum in series.sql is the sampled value.
+-- Ordered per container across captures, so two captures of one container don't count twice.
+-- CPU times stay in µs here: the family's divisor (families.ts) makes seconds in the text.
+res_values AS (
+  SELECT e.capture_id, cap.host, coalesce(cc.container_id, '') AS container_id,
+         CASE WHEN cc.container_id IS NULL THEN 'host' ELSE coalesce(cc.container, left(cc.container_id, 12)) END AS container,
+         e.ts, unnest([
+           {f: 'cpu_seconds', l: 'user', v: e.cpu_user_usec, counter: true},
+           {f: 'cpu_seconds', l: 'system', v: e.cpu_system_usec, counter: true},
+           {f: 'cpu_throttled_seconds', l: '', v: e.cpu_throttled_usec, counter: true},
+           {f: 'cpu_throttled_periods', l: '', v: e.cpu_nr_throttled, counter: true},
+           {f: 'memory_usage_bytes', l: '', v: e.memory_current, counter: false},
+           {f: 'memory_peak_bytes', l: '', v: e.memory_peak, counter: false},
+           {f: 'memory_stat_bytes', l: 'anon', v: e.memory_anon, counter: false},
+           {f: 'memory_stat_bytes', l: 'file', v: e.memory_file, counter: false},
+           {f: 'io_bytes', l: 'read', v: e.io_rbytes, counter: true},
+           {f: 'io_bytes', l: 'write', v: e.io_wbytes, counter: true},
+           {f: 'io_operations', l: 'read', v: e.io_rios, counter: true},
+           {f: 'io_operations', l: 'write', v: e.io_wios, counter: true},
+           {f: 'pids', l: '', v: e.pids_current, counter: false},
+           {f: 'network_bytes', l: 'receive', v: e.net_rx_bytes, counter: true},
+           {f: 'network_bytes', l: 'transmit', v: e.net_tx_bytes, counter: true},
+           {f: 'network_packets', l: 'receive', v: e.net_rx_packets, counter: true},
+           {f: 'network_packets', l: 'transmit', v: e.net_tx_packets, counter: true}
+         ]) AS m
+  FROM ev_resource e JOIN capture_files cap USING (capture_id)
+  LEFT JOIN cgroup_containers cc USING (capture_id, cgroup_id)
+),
+res_rows AS (
+  SELECT capture_id, host, container_id, container, ts, m.f AS family, m.l AS l1, m.counter, m.v::HUGEINT AS value,
+         lag(m.v::HUGEINT) OVER (PARTITION BY host, container_id, container, m.f, m.l ORDER BY ts) AS prev
+  FROM res_values WHERE m.v IS NOT NULL
+),
+resources AS (
+  SELECT family, capture_id, host, container_id, container, l1, '' AS l2,
+         (epoch_ns(ts) // step_ns + 1) * step_ns AS t_ns,
+         CASE WHEN NOT counter THEN value - coalesce(prev, 0) WHEN prev IS NULL OR value < prev THEN value ELSE value - prev END AS v
+  FROM res_rows, p
 )
 SELECT family, capture_id, metrics_label(host) AS host, metrics_label(container_id) AS container_id,
        metrics_label(container) AS container, metrics_label(l1) AS l1, metrics_label(l2) AS l2, t_ns, v
-FROM (SELECT * FROM per_container UNION ALL SELECT * FROM info UNION ALL SELECT * FROM stats);
+FROM (SELECT * FROM per_container UNION ALL SELECT * FROM info UNION ALL SELECT * FROM stats UNION ALL SELECT * FROM resources);

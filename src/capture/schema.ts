@@ -12,7 +12,7 @@
  */
 
 export const FORMAT_MAJOR = 1;
-export const FORMAT_MINOR = 0;
+export const FORMAT_MINOR = 1; // 1.1: kind `resource` (cgroup v2 + network samples)
 export const FORMAT_VERSION = `${FORMAT_MAJOR}.${FORMAT_MINOR}`;
 
 /** Schema metadata keys. Everything needed offline travels in the file. */
@@ -36,6 +36,7 @@ export const KINDS = [
   'close', // TCP connection closed, with duration and byte counts
   'container', // container metadata, written when first seen and when it changes / at the end
   'stats', // cumulative counters (events, drops, truncations), written at every flush and at the end
+  'resource', // per recorded container and flush: cumulative cgroup v2 and network counters (read by the recorder, not BPF)
 ] as const;
 export type Kind = (typeof KINDS)[number];
 
@@ -71,6 +72,29 @@ export interface Column {
 }
 
 const ALL = '*' as const;
+
+/** The resource columns, in order: where each comes from (src/record/resources.ts reads them). */
+export const RESOURCE_FIELDS = [
+  { name: 'cpu_usage_usec', doc: 'cpu.stat usage_usec (cumulative)' },
+  { name: 'cpu_user_usec', doc: 'cpu.stat user_usec (cumulative)' },
+  { name: 'cpu_system_usec', doc: 'cpu.stat system_usec (cumulative)' },
+  { name: 'cpu_nr_throttled', doc: 'cpu.stat nr_throttled: periods throttled (cumulative)' },
+  { name: 'cpu_throttled_usec', doc: 'cpu.stat throttled_usec (cumulative)' },
+  { name: 'memory_current', doc: 'memory.current: bytes in use now' },
+  { name: 'memory_anon', doc: 'memory.stat anon: anonymous bytes now' },
+  { name: 'memory_file', doc: 'memory.stat file: page cache bytes now' },
+  { name: 'memory_peak', doc: 'memory.peak: highest memory.current (kernel ≥ 5.19)' },
+  { name: 'io_rbytes', doc: 'io.stat rbytes summed over devices (cumulative)' },
+  { name: 'io_wbytes', doc: 'io.stat wbytes summed over devices (cumulative)' },
+  { name: 'io_rios', doc: 'io.stat rios summed over devices (cumulative)' },
+  { name: 'io_wios', doc: 'io.stat wios summed over devices (cumulative)' },
+  { name: 'pids_current', doc: 'pids.current: tasks now' },
+  { name: 'net_rx_bytes', doc: '/proc/PID/net/dev receive bytes, every interface but lo (cumulative)' },
+  { name: 'net_tx_bytes', doc: '/proc/PID/net/dev transmit bytes, every interface but lo (cumulative)' },
+  { name: 'net_rx_packets', doc: '/proc/PID/net/dev receive packets, every interface but lo (cumulative)' },
+  { name: 'net_tx_packets', doc: '/proc/PID/net/dev transmit packets, every interface but lo (cumulative)' },
+] as const;
+export type ResourceField = (typeof RESOURCE_FIELDS)[number]['name'];
 const KiB = 1024;
 const PROC: readonly Kind[] = ['syscall', 'exec', 'fork', 'exit', 'open', 'connect', 'accept', 'close'];
 const NET: readonly Kind[] = ['connect', 'accept', 'close'];
@@ -78,7 +102,7 @@ const NET: readonly Kind[] = ['connect', 'accept', 'close'];
 export const COLUMNS: readonly Column[] = [
   { name: 'kind', type: 'dict', kinds: ALL, maxBytes: 64, doc: 'event kind, one of KINDS' },
   { name: 'ts', type: 'timestamp', kinds: ALL, doc: 'event time; for syscall aggregates the window start' },
-  { name: 'cgroup_id', type: 'u64', kinds: [...PROC, 'container'], doc: 'cgroup v2 id (inode of the cgroup directory)' },
+  { name: 'cgroup_id', type: 'u64', kinds: [...PROC, 'container', 'resource'], doc: 'cgroup v2 id (inode of the cgroup directory)' },
   { name: 'pid', type: 'u32', kinds: PROC, doc: 'process id (tgid) in the host pid namespace' },
   { name: 'tid', type: 'u32', kinds: PROC, doc: 'thread id in the host pid namespace' },
   { name: 'comm', type: 'dict', kinds: PROC, maxBytes: 48, doc: 'task comm (16 bytes max, from the kernel)' },
@@ -128,6 +152,8 @@ export const COLUMNS: readonly Column[] = [
   // counters
   { name: 'stat_name', type: 'dict', kinds: ['stats'], maxBytes: 256, doc: 'counter name, e.g. events.exec, drops.ringbuf' },
   { name: 'stat_value', type: 'u64', kinds: ['stats'], doc: 'cumulative value at ts' },
+  // resource samples: cumulative or current values as the kernel reports them; null = file or field absent
+  ...RESOURCE_FIELDS.map((f): Column => ({ name: f.name, type: 'u64', kinds: ['resource'], doc: f.doc })),
 ];
 
 export function columnsOf(kind: Kind): Column[] {

@@ -9,6 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Argv, CommandModule } from 'yargs';
 import { Recorder, type RecordFailure, type RecordSummary } from '../record/recorder.js';
+import { hostInfo } from '../record/host.js';
 import { parseDuration } from '../util/duration.js';
 import { errorMessage } from '../util/errors.js';
 import { CliError, EXIT } from './errors.js';
@@ -23,6 +24,9 @@ interface Args {
   host?: boolean;
   interval: string;
   'max-argv'?: number;
+  metrics?: string;
+  'metrics-max-containers': number;
+  resources: boolean;
   '--'?: (string | number)[];
   _: (string | number)[];
 }
@@ -41,6 +45,9 @@ export const command: CommandModule<object, Args> = {
       .option('host', { type: 'boolean', describe: 'also record processes that are not in a container' })
       .option('interval', { type: 'string', default: '1s', describe: 'syscall aggregation window and flush interval' })
       .option('max-argv', { type: 'number', describe: 'bytes of argv kept per exec (1..16384, default 16384; longer is cut and flagged)' })
+      .option('metrics', { type: 'string', describe: 'serve live Prometheus metrics on [HOST:]PORT/metrics while recording (HOST default 127.0.0.1; 0.0.0.0:9001 for remote scrapes)' })
+      .option('metrics-max-containers', { type: 'number', default: 500, describe: 'containers with series on --metrics at most (the rest are counted in contxray_metrics_containers_overflow_total)' })
+      .option('resources', { type: 'boolean', default: true, describe: 'sample cgroup CPU/memory/IO/pids and network counters of each container at every flush (--no-resources: off)' })
       .example('sudo $0 record -o trace.arrow --duration 30s', 'every container for 30 seconds')
       .example('sudo $0 record -o web.arrow -- docker run --rm --name web nginx', 'record a container from its creation (for seccomp profiles)')
       .example('sudo $0 record -o t.arrow -c web -c db --opens all', 'two containers, every file open')
@@ -53,6 +60,14 @@ export const command: CommandModule<object, Args> = {
     const intervalMs = parseDuration(args.interval, '--interval');
     if (intervalMs < 100 || intervalMs > 60_000) throw new CliError('--interval must be between 100ms and 60s', EXIT.usage);
     const commandLine = (args['--'] ?? []).map(String);
+    const maxContainers = args['metrics-max-containers'];
+    if (!Number.isInteger(maxContainers) || maxContainers < 1) throw new CliError('--metrics-max-containers must be a positive integer', EXIT.usage);
+    // The endpoint listens before anything is recorded: a busy port or a bad address stops here.
+    // (prom-client is loaded only then: it must not delay the signal handlers of every recording)
+    const exporter = args.metrics !== undefined ? await import('../metrics/live.js') : null;
+    const listen = exporter ? exporter.parseListen(args.metrics!) : null;
+    const live = exporter && listen ? new exporter.LiveMetrics({ host: hostInfo().hostname, arch: hostInfo().arch, maxContainers }) : null;
+    const server = exporter && live && listen ? await exporter.serveMetrics(live, listen) : null;
     // A Ctrl-C while BPF loads (seconds on a busy host) must still end in a finished file and exit 0,
     // not in Node's default signal death: remember it and stop as soon as the recorder is running.
     let earlySignal: NodeJS.Signals | null = null;
@@ -67,11 +82,14 @@ export const command: CommandModule<object, Args> = {
       includeHost: Boolean(args.host),
       intervalMs,
       maxArgvBytes: args['max-argv'],
+      resources: args.resources,
     }).catch((err: unknown) => {
+      server?.close();
       process.off('SIGINT', onEarlySignal);
       process.off('SIGTERM', onEarlySignal);
       throw err;
     });
+    if (live) recorder.onFlush = (report) => live.update(report);
     const status = new StatusLine();
     const show = setInterval(() => status.update(statusText(recorder)), 500);
     let child: ChildProcess | null = null;
@@ -109,6 +127,7 @@ export const command: CommandModule<object, Args> = {
     clearInterval(show);
     status.clear();
     const summary = recorder.stop();
+    server?.close();
     if (recorder.failure) throw new CliError(failureText(recorder.failure, args.out, commandLine.length > 0), EXIT.environment);
     process.stderr.write(summaryText(summary, stopReason));
     if (childStatus !== null && childStatus !== 0) process.exitCode = childStatus;

@@ -93,6 +93,43 @@ export const PANELS: readonly PanelSpec[] = [
     targets: [{ expr: `sum by (container, direction, peer_container) (rate(contxray_tcp_connections_total{${SEL}}[$__rate_interval]))`, legend: '{{container}} {{direction}} {{peer_container}}' }],
   },
   {
+    title: 'CPU',
+    description: 'CPU cores used per container (user + system, from cgroup cpu.stat), and time throttled by a CPU limit',
+    viz: 'timeseries',
+    unit: 'short',
+    targets: [
+      { expr: `sum by (container) (rate(contxray_cpu_seconds_total{${SEL}}[$__rate_interval]))`, legend: '{{container}}' },
+      { expr: `sum by (container) (rate(contxray_cpu_throttled_seconds_total{${SEL}}[$__rate_interval]))`, legend: 'throttled {{container}}' },
+    ],
+  },
+  {
+    title: 'Memory',
+    description: 'Memory in use per container (memory.current) and its anonymous part',
+    viz: 'timeseries',
+    unit: 'bytes',
+    targets: [
+      { expr: `sum by (container) (contxray_memory_usage_bytes{${SEL}})`, legend: '{{container}}' },
+      { expr: `sum by (container) (contxray_memory_stat_bytes{${SEL}, type="anon"})`, legend: 'anon {{container}}' },
+    ],
+  },
+  {
+    title: 'Network',
+    description: "Bytes per second through each container's interfaces (except lo), receive and transmit",
+    viz: 'timeseries',
+    unit: 'Bps',
+    targets: [{ expr: `sum by (container, direction) (rate(contxray_network_bytes_total{${SEL}}[$__rate_interval]))`, legend: '{{container}} {{direction}}' }],
+  },
+  {
+    title: 'Disk I/O and tasks',
+    description: 'Block I/O bytes per second (io.stat) and tasks (pids.current) per container',
+    viz: 'timeseries',
+    unit: 'short',
+    targets: [
+      { expr: `sum by (container, direction) (rate(contxray_io_bytes_total{${SEL}}[$__rate_interval]))`, legend: 'io {{direction}} {{container}}' },
+      { expr: `sum by (container) (contxray_pids{${SEL}})`, legend: 'tasks {{container}}' },
+    ],
+  },
+  {
     title: 'Recorder drops and truncations',
     description: 'Events the recorder lost and values it cut, per interval (should stay at 0)',
     viz: 'timeseries',

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { join } from 'node:path';
 import { QUERY_DIR } from '../analyze/queries.js';
-import { FAMILY_BY_KEY, familyName, type Family } from './families.js';
+import { FAMILY_BY_KEY, familyName, valueText, type Family } from './families.js';
 import { escapeLabel } from './labels.js';
 
 export const METRICS_QUERY_DIR = join(QUERY_DIR, 'metrics');
@@ -76,7 +76,7 @@ export async function writeOpenMetrics(conn: DuckDBConnection, stepNs: bigint, w
         stats.series++;
       }
       const t = ts[r]!;
-      emit(`${prefix} ${value[r]} ${secondsText(t)}\n`);
+      emit(`${prefix} ${valueText(family!, value[r]!)} ${secondsText(t)}\n`);
       stats.samples++;
       if (stats.firstNs === null || t < stats.firstNs) stats.firstNs = t;
       if (stats.lastNs === null || t > stats.lastNs) stats.lastNs = t;

@@ -9,8 +9,10 @@
  * records it provisionally until we decide (cgroup v2 path → runtime metadata).
  */
 import { CaptureWriter } from '../capture/writer.js';
-import { FORMAT_VERSION, type Kind } from '../capture/schema.js';
-import { ContainerResolver, type ContainerInfo } from '../containers/index.js';
+import { FORMAT_VERSION, RESOURCE_FIELDS, type Kind } from '../capture/schema.js';
+import { ContainerResolver, findCgroupV2Mount, type ContainerInfo } from '../containers/index.js';
+import { join } from 'node:path';
+import { sampleCgroup, type ResourceSample } from './resources.js';
 import { syscallTableFor } from '../syscalls/index.js';
 import { hostInfo } from './host.js';
 import { NativeRecorder, type NativeBatch } from './native.js';
@@ -26,6 +28,25 @@ export interface RecordOptions {
   includeHost: boolean;
   intervalMs: number;
   maxArgvBytes?: number;
+  /** Sample cgroup v2 and network counters of every recorded container at each flush (default true). */
+  resources?: boolean;
+}
+
+/** What one flush wrote, for the live exporter (src/metrics/live.ts). Batches hold only recorded cgroups. */
+export interface FlushReport {
+  /** Event batches written since the previous flush (syscall aggregates included). */
+  batches: NativeBatch[];
+  /** Resource samples taken at this flush, by cgroup id. */
+  resources: Map<bigint, ResourceSample>;
+  containers: ReadonlyMap<bigint, ContainerInfo>;
+  /** Cumulative native + own counters (events.*, drops.*, truncated.*, ringbuf.* …). */
+  counters: Record<string, bigint>;
+  bytesWritten: number;
+  flushSeconds: number;
+  /** Cgroup ids of recorded containers whose cgroup directory is gone (the container exited). */
+  gone: ReadonlySet<bigint>;
+  /** The last flush, at stop. */
+  final: boolean;
 }
 
 export interface RecordProgress {
@@ -70,6 +91,7 @@ interface Seen {
   first: bigint;
   last: bigint;
   emitted: string; // the metadata we last wrote, to write again only on change
+  gone?: boolean; // its cgroup directory has disappeared: no more resource samples
 }
 
 export class Recorder {
@@ -90,6 +112,10 @@ export class Recorder {
   onFailure: (f: RecordFailure) => void = () => {};
   private readonly pending = new Map<Kind, NativeBatch[]>();
   private pendingRows = 0;
+  /** Called after every flush with what it wrote (the live exporter); errors in it are the caller's. */
+  onFlush: ((report: FlushReport) => void) | null = null;
+  private flushed: NativeBatch[] = [];
+  private readonly cgroupMount = findCgroupV2Mount();
 
   private constructor(
     private readonly opts: RecordOptions,
@@ -135,7 +161,7 @@ export class Recorder {
       for (const t of this.timers) clearInterval(t);
       this.guarded(() => {
         this.drainEvents();
-        this.flush();
+        this.flush(true);
         this.refreshContainers(true);
         this.writeStats();
       });
@@ -230,6 +256,7 @@ export class Recorder {
     this.writeNewContainers();
     this.writer.writeBatch(batch.kind, batch.length, batch.columns as never);
     this.rows[batch.kind] = (this.rows[batch.kind] ?? 0) + batch.length;
+    if (this.onFlush) this.flushed.push(batch);
     if (batch.kind === 'syscall') for (const c of batch.columns.count as BigUint64Array) this.syscallCalls += c;
   }
 
@@ -251,15 +278,46 @@ export class Recorder {
     this.pendingRows = 0;
   }
 
-  flush(): void {
+  flush(final = false): void {
+    const t0 = process.hrtime.bigint();
     this.writePending();
     this.write(this.keep(this.native.readSyscalls()));
+    const resources = this.opts.resources === false ? new Map<bigint, ResourceSample>() : this.writeResources();
     this.flushes++;
     const counters = this.native.counters();
     const losses = lossCount(counters);
     if (this.flushes % STATS_EVERY === 0 || losses !== this.lastLosses) this.writeStats(counters);
     this.lastLosses = losses;
     this.writer.sync();
+    if (this.onFlush) {
+      const batches = this.flushed;
+      this.flushed = [];
+      const containers = new Map([...this.seen].map(([id, s]) => [id, s.info]));
+      const flushSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      this.onFlush({ batches, resources, containers, counters: { ...counters, ...this.ownCounters() }, bytesWritten: this.writer.bytesWritten, flushSeconds, final, gone: new Set([...this.seen].filter(([, s]) => s.gone).map(([id]) => id)) });
+    }
+  }
+
+  /** One `resource` row per recorded container with a cgroup directory; unreadable values are null. */
+  private writeResources(): Map<bigint, ResourceSample> {
+    const samples = new Map<bigint, ResourceSample>();
+    if (!this.cgroupMount) return samples;
+    for (const [id, s] of this.seen) {
+      if (!s.info.cgroupPath || s.gone) continue;
+      const sample = sampleCgroup(join(this.cgroupMount.mountPoint, s.info.cgroupPath));
+      // A container whose cgroup is gone gives one all-null row, then no more: nothing to sample.
+      if (sample.cpu_usage_usec === null && sample.pids_current === null) s.gone = true;
+      samples.set(id, sample);
+    }
+    if (samples.size === 0) return samples;
+    this.writeNewContainers();
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const ids = [...samples.keys()];
+    const columns: Record<string, (bigint | null)[]> = { ts: ids.map(() => now), cgroup_id: ids };
+    for (const f of RESOURCE_FIELDS) columns[f.name] = ids.map((id) => samples.get(id)![f.name]);
+    this.writer.writeBatch('resource', ids.length, columns);
+    this.rows.resource = (this.rows.resource ?? 0) + ids.length;
+    return samples;
   }
 
   private flushes = 0;
@@ -299,14 +357,17 @@ export class Recorder {
   }
 
   /** Cumulative counters as one stats batch (always at the end). */
-  private writeStats(counters = this.native.counters()): void {
-    const own: Record<string, bigint> = {
+  private ownCounters(): Record<string, bigint> {
+    return {
       'recorder.ignored_rows': BigInt(this.ignoredRows),
       'recorder.invalid_utf8': BigInt(this.writer.invalidUtf8),
       'recorder.containers': BigInt(this.seen.size),
       'recorder.syscall_calls': this.syscallCalls,
     };
-    const all = { ...counters, ...own };
+  }
+
+  private writeStats(counters = this.native.counters()): void {
+    const all = { ...counters, ...this.ownCounters() };
     this.lastCounters = { ...this.lastCounters, ...all };
     const names = Object.keys(all);
     const now = BigInt(Date.now()) * 1_000_000n;

@@ -2,7 +2,7 @@
  * Builds the page model from the gathered rows: overview, ranked findings, one section per
  * container, and the charts (as SVG, or as specs for --interactive).
  */
-import { containersActivitySpec, execTimelineSpec, networkMapSpec, syscallsOverTimeSpec, topSyscallsSpec } from './charts.js';
+import { containersActivitySpec, execTimelineSpec, networkMapSpec, resourcesSpec, syscallsOverTimeSpec, topSyscallsSpec } from './charts.js';
 import { anomalyModel, type AnomalyInput, type AnomalyModel } from './anomaly.js';
 import { containerSection, type ContainerSection } from './container.js';
 import type { Gathered } from './gather.js';
@@ -83,6 +83,7 @@ export async function buildModel(g: Gathered, findings: Finding[], o: BuildOptio
       await chart('Syscalls over time', syscallsOverTimeSpec(pc.syscallsTime, g.bucketMs), pc.syscallsTime.length === 0),
       await chart('Exec timeline', execTimelineSpec(pc.execTimeline, g.execBucketMs), pc.execTimeline.length === 0),
       await chart('Connection map', networkMapSpec(edges, clean(c.name, 60)), edges.length === 0),
+      await chart('Resources', resourcesSpec(pc.resourcesTime, g.bucketMs), pc.resourcesTime.length === 0),
     ];
     sections.push({ ...section, charts });
   }

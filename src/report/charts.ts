@@ -92,6 +92,26 @@ export function syscallsOverTimeSpec(rows: Row[], bucketMs: number): Spec {
   });
 }
 
+/** CPU, memory and network of one container from its resource samples: one row per measure, own y scale. */
+export function resourcesSpec(rows: Row[], bucketMs: number): Spec {
+  const data = rows.map((r) => ({ t: num(r.t_ms), m: clean(r.metric, LABEL), v: Number(r.value) }));
+  return base(`CPU, memory and network per ${bucketMs / 1000} s`, {
+    data: { values: data },
+    facet: { row: { field: 'm', type: 'nominal', title: null } },
+    resolve: { scale: { y: 'independent' } },
+    spec: {
+      width: WIDTH,
+      height: 90,
+      mark: { type: 'line', point: data.length < 40 },
+      encoding: {
+        x: TIME_X,
+        y: { field: 'v', type: 'quantitative', title: null },
+        tooltip: [{ field: 'm', title: 'measure' }, { field: 'v', title: 'value', format: ',.3~f' }, { field: 't', type: 'temporal', title: 'from', format: '%H:%M:%S', scale: { type: 'utc' } }],
+      },
+    },
+  });
+}
+
 /** When each program was executed: one row per program, dot size = execs in the bucket. */
 export function execTimelineSpec(rows: Row[], bucketMs: number): Spec {
   const data = rows.map((r) => ({ t: num(r.t_ms), p: clean(r.program, LABEL), n: num(r.execs) }));

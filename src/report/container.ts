@@ -27,7 +27,7 @@ const t = (text: string, num = false): Cell => ({ text, num });
 const MAX_DEPTH = 12; // indentation levels the stylesheet has
 
 export function containerSection(g: Gathered, c: ReportContainer, anchor: string, edges: Row[], captures: string[], maxRows: number): ContainerSection {
-  const pc: PerContainer = g.perContainer.get(c.key) ?? { topSyscalls: [], syscallNames: [], syscallsTime: [], execTimeline: [], processes: [], files: [] };
+  const pc: PerContainer = g.perContainer.get(c.key) ?? { topSyscalls: [], syscallNames: [], syscallsTime: [], resourcesTime: [], execTimeline: [], processes: [], files: [] };
   const s = pc.summary ?? {};
   const totalSys = num(pc.topSyscalls[0]?.total);
   const procTotal = num(pc.processes[0]?.total);

@@ -47,6 +47,7 @@ export interface PerContainer {
   topSyscalls: Row[];
   syscallNames: Row[];
   syscallsTime: Row[];
+  resourcesTime: Row[];
   execTimeline: Row[];
   processes: Row[];
   files: Row[];
@@ -104,7 +105,7 @@ export async function gather(src: ReportSource, pre: Prepared, containerIds: str
   const ranked = rankedRows.map((r) => toInfo(r, flaggedSet));
   const selected = ranked.slice(0, maxContainers);
   const perContainer = new Map<string, PerContainer>(
-    selected.map((c) => [c.key, { topSyscalls: [], syscallNames: [], syscallsTime: [], execTimeline: [], processes: [], files: [] }]),
+    selected.map((c) => [c.key, { topSyscalls: [], syscallNames: [], syscallsTime: [], resourcesTime: [], execTimeline: [], processes: [], files: [] }]),
   );
   const eventCounts = await src.named('report-event-counts');
   const ids = JSON.stringify([...new Set(selected.map((c) => c.id))]);
@@ -114,6 +115,7 @@ export async function gather(src: ReportSource, pre: Prepared, containerIds: str
   const top = await src.named('report-top-syscalls', { ...p, top: TOP_SYSCALLS });
   const names = await src.named('report-syscall-names', p);
   const time = await src.named('report-syscalls-time', { ...p, bucket_ms: bucketMs, series: SERIES });
+  const resources = await src.named('report-resources-time', { ...p, bucket_ms: bucketMs });
   const execs = await src.named('report-exec-timeline', { ...p, bucket_ms: execBucketMs, series: EXEC_SERIES });
   const procs = await src.named('report-processes', { ...p, max_rows: maxRows });
   const files = await src.named('report-files', { ...p, max_rows: maxRows });
@@ -128,6 +130,7 @@ export async function gather(src: ReportSource, pre: Prepared, containerIds: str
   put(top, 'topSyscalls');
   put(names, 'syscallNames');
   put(time, 'syscallsTime');
+  put(resources, 'resourcesTime');
   put(execs, 'execTimeline');
   put(procs, 'processes');
   put(files, 'files');

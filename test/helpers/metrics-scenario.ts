@@ -46,6 +46,18 @@ function activity(start: bigint, minutes: number, ctrs: Ctr[], peers: { web: Ctr
       rows.push({ kind: 'syscall', ts: t, cgroup_id: c.cg, pid: 100 + k, tid: 100 + k, comm: 'app', syscall_nr: 0, compat: false, filtered: true, count: BigInt(10 + ((i * 7 + k) % 13)), errors: BigInt(i % 3), denied: 0n, denied_errno: 0 });
       rows.push({ kind: 'syscall', ts: t, cgroup_id: c.cg, pid: 100 + k, tid: 100 + k, comm: 'app', syscall_nr: 1, compat: false, filtered: true, count: BigInt(5 + k), errors: 0n, denied: 0n, denied_errno: 0 });
     }
+    for (const [k, c] of ctrs.entries()) {
+      // Kernel counters continue across captures of one container (they depend on the time, not the
+      // capture); memory and pids go up and down; the second container's io.stat is absent (null).
+      const sec = (t - M_T0) / S;
+      const io = k === 1 ? null : sec * 8192n;
+      rows.push({
+        kind: 'resource', ts: t, cgroup_id: c.cg, cpu_usage_usec: sec * 30_001n * BigInt(k + 1), cpu_user_usec: sec * 20_001n * BigInt(k + 1),
+        cpu_system_usec: sec * 10_000n * BigInt(k + 1), cpu_nr_throttled: sec / 10n, cpu_throttled_usec: sec * 1_500n, memory_current: 10_000_000n + BigInt(i % 5) * 4096n,
+        memory_anon: 6_000_000n + BigInt(i % 5) * 4096n, memory_file: 4_000_000n, memory_peak: 12_000_000n, io_rbytes: io, io_wbytes: io, io_rios: io === null ? null : sec,
+        io_wios: io === null ? null : sec * 2n, pids_current: BigInt(2 + (i % 3)), net_rx_bytes: sec * 1_000n, net_tx_bytes: sec * 700n, net_rx_packets: sec * 10n, net_tx_packets: sec * 7n,
+      });
+    }
     rows.push({ kind: 'syscall', ts: t, cgroup_id: HOST_CG, pid: 1, tid: 1, comm: 'systemd', syscall_nr: 232, compat: false, filtered: false, count: 3n, errors: 0n, denied: 0n, denied_errno: 0 });
     rows.push({ kind: 'syscall', ts: t, cgroup_id: peers.client.cg, pid: 200, tid: 200, comm: 'sh', syscall_nr: 83, compat: false, filtered: true, count: 0n, errors: 0n, denied: BigInt(1 + (i % 2)), denied_errno: 1 });
     if (i % 3 === 0) {

@@ -125,6 +125,12 @@ export function multiContainerRows(): Row[] {
   for (let s = 0; s < 30; s++) rows.push(...tcp(job, web, 80, s));
   rows.push(...tcp(web, '93.184.216.34', 443, 10), ...tcp(job, '1.1.1.1', 53, 12));
   for (let p = 1; p <= 30; p++) rows.push(...tcp(job, db, p, 40, -111)); // a port scan, refused
+  // resource samples every 5 s: web uses 0.5 core and receives 1 MB/s; db's io.stat is absent (null)
+  for (let s = 0; s < 60; s += 5) {
+    const t = BigInt(s);
+    rows.push({ kind: 'resource', ts: T0 + t * S, cgroup_id: web.cg, cpu_usage_usec: 500_000n * t, cpu_user_usec: 400_000n * t, cpu_system_usec: 100_000n * t, cpu_nr_throttled: 0n, cpu_throttled_usec: 0n, memory_current: 50_000_000n + t * 1000n, memory_anon: 30_000_000n, memory_file: 20_000_000n, memory_peak: 60_000_000n, io_rbytes: 0n, io_wbytes: 4096n * t, io_rios: 0n, io_wios: t, pids_current: 3n, net_rx_bytes: 1_000_000n * t, net_tx_bytes: 200_000n * t, net_rx_packets: 1000n * t, net_tx_packets: 500n * t });
+    rows.push({ kind: 'resource', ts: T0 + t * S, cgroup_id: db.cg, cpu_usage_usec: 100_000n * t, cpu_user_usec: 100_000n * t, cpu_system_usec: 0n, cpu_nr_throttled: 0n, cpu_throttled_usec: 0n, memory_current: 200_000_000n, memory_anon: 150_000_000n, memory_file: 50_000_000n, memory_peak: null, io_rbytes: null, io_wbytes: null, io_rios: null, io_wios: null, pids_current: 8n, net_rx_bytes: 10_000n * t, net_tx_bytes: 100_000n * t, net_rx_packets: 10n * t, net_tx_packets: 100n * t });
+  }
   rows.push({ kind: 'stats', ts: T0 + 60n * S, stat_name: 'events.exec', stat_value: 8n });
   rows.push({ kind: 'stats', ts: T0 + 60n * S, stat_name: 'drops.ringbuf', stat_value: 17n });
   rows.push({ kind: 'stats', ts: T0 + 60n * S, stat_name: 'truncated.argv', stat_value: 0n });

@@ -125,7 +125,7 @@ describe('contxray metrics: the OpenMetrics file', () => {
         continue;
       }
       if (line.startsWith('#')) continue;
-      const m = /^(\w+)(\{.*\})? (\d+) (\d+(?:\.\d+)?)$/.exec(line);
+      const m = /^(\w+)(\{.*\})? (\d+(?:\.\d+)?) (\d+(?:\.\d+)?)$/.exec(line);
       assert.ok(m, line);
       const [, name, labels, value, ts] = m;
       assert.equal(name, declared.get(family) === 'counter' ? `${family}_total` : family, line);

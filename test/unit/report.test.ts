@@ -133,8 +133,10 @@ describe('unit: report of real captures', () => {
     assert.match(html, /Blocked by Docker’s default profile[\s\S]*?<code>mount<\/code>/, 'seccomp summary vs Docker default');
     assert.match(html, /contxray seccomp multi\.arrow --container [0-9a-f]{12} -o batch-job\.json/);
     assert.match(html, /Connections leaving the host[\s\S]*?1\.1\.1\.1/);
-    assert.equal(r.charts, 17);
-    assert.equal((html.match(/<svg/g) ?? []).length, 17, 'static mode: every chart is inline SVG');
+    // 4 per container + the overview, + a resources chart for web and db (the two with samples)
+    assert.equal(r.charts, 19);
+    assert.equal((html.match(/<svg/g) ?? []).length, 19, 'static mode: every chart is inline SVG');
+    assert.match(html, /<h3>Resources<\/h3>\s*<figure[\s\S]*?CPU \(cores\)/, 'the resources chart of a container with samples');
     assert.ok(!html.includes('<script'), 'static mode has no script at all');
   });
 
