@@ -7,6 +7,7 @@ import { tableToIPC, tableFromArrays } from 'apache-arrow';
 import { Analysis } from '../../src/analyze/db.js';
 import { CaptureReader } from '../../src/capture/reader.js';
 import { CaptureWriter } from '../../src/capture/writer.js';
+import { FORMAT_VERSION } from '../../src/capture/schema.js';
 import { defaultHost } from '../support/fixture.js';
 import { syscallTableFor } from '../../src/syscalls/index.js';
 import { CaptureError } from '../../src/util/errors.js';
@@ -89,7 +90,7 @@ print(json.dumps({
       const r = spawnSync('python3', ['-c', script, path], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
       const out = JSON.parse(r.stdout);
-      assert.equal(out.version, '1.0');
+      assert.equal(out.version, FORMAT_VERSION);
       assert.equal(out.host, 'testhost');
       assert.equal(out.rows, 20);
       assert.deepEqual(out.argv, ['wget', '-q', '-O', '-', 'http://web/index.html']);
@@ -169,7 +170,7 @@ test('newer major versions, foreign Arrow files and garbage are refused by name'
     await writeScenario(good);
     const newer = join(dir, 'newer.arrow');
     const bytes = readFileSync(good);
-    const from = Buffer.from('\x03\x00\x00\x001.0\x00', 'latin1');
+    const from = Buffer.from(`\x03\x00\x00\x00${FORMAT_VERSION}\x00`, 'latin1');
     const to = Buffer.from('\x03\x00\x00\x009.0\x00', 'latin1');
     let patched = bytes.toString('latin1').split(from.toString('latin1')).join(to.toString('latin1'));
     writeFileSync(newer, Buffer.from(patched, 'latin1'));
