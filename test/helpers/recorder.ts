@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { addonBuilt, NativeRecorder } from '../../src/record/native.js';
 import { makeCgroup, type TestCgroup } from './cgroup.js';
 import { IS_ROOT, requireOrSkip } from './env.js';
+import { dockerAvailable } from './docker.js';
 
 export interface RecorderFixture {
   rec: NativeRecorder;
@@ -41,4 +42,12 @@ export async function withRecorder(t: TestContext, o: RecorderFixtureOptions, bo
     rmSync(work, { recursive: true, force: true });
     await cg.remove();
   }
+}
+
+/** Why a test that records real containers cannot run here ('' when it can). */
+export async function whyNoRecording(): Promise<string> {
+  if (!IS_ROOT) return 'needs root (eBPF)';
+  if (!addonBuilt()) return 'native addon not built (npm run build:native)';
+  if (!(await dockerAvailable())) return 'needs a running Docker (scripts/setup.sh starts one)';
+  return '';
 }

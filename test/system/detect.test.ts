@@ -10,10 +10,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { addonBuilt } from '../../src/record/native.js';
-import { IS_ROOT, requireOrSkip } from '../helpers/env.js';
+import { requireOrSkip } from '../helpers/env.js';
 import { BIN, cli, tempDir } from '../helpers/captures.js';
-import { dockerAvailable, ensureTestImage, TEST_IMAGE, TEST_LABEL, docker, removeContainers } from '../helpers/docker.js';
+import { ensureTestImage, TEST_IMAGE, TEST_LABEL, docker, removeContainers } from '../helpers/docker.js';
+import { whyNoRecording } from '../helpers/recorder.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SCENARIO = join(ROOT, 'test', 'helpers', 'detect-scenario.sh');
@@ -32,10 +32,8 @@ function record(name: string, seconds: number, attack?: string): void {
 }
 
 before(async () => {
-  if (!IS_ROOT) why = 'needs root (eBPF)';
-  else if (!addonBuilt()) why = 'native addon not built (npm run build:native)';
-  else if (!(await dockerAvailable())) why = 'needs a running Docker (scripts/setup.sh starts one)';
-  else {
+  why = await whyNoRecording();
+  if (!why) {
     await ensureTestImage();
     record('base', 30);
     record('normal', 20);

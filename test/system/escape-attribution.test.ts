@@ -10,11 +10,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Analysis } from '../../src/analyze/db.js';
-import { addonBuilt } from '../../src/record/native.js';
-import { IS_ROOT, requireOrSkip } from '../helpers/env.js';
+import { requireOrSkip } from '../helpers/env.js';
 import { BIN, tempDir } from '../helpers/captures.js';
-import { dockerAvailable, ensureTestImage, removeContainers, TEST_IMAGE, TEST_LABEL } from '../helpers/docker.js';
+import { ensureTestImage, removeContainers, TEST_IMAGE, TEST_LABEL } from '../helpers/docker.js';
 import { containerIdsParam, resolveContainers } from '../../src/analyze/select.js';
+import { whyNoRecording } from '../helpers/recorder.js';
 
 const NAME = 'cxbpf-mount';
 let why = '';
@@ -22,10 +22,8 @@ let analysis: Analysis | null = null;
 const work = tempDir('contxray-escape-');
 
 before(async () => {
-  if (!IS_ROOT) why = 'needs root (eBPF)';
-  else if (!addonBuilt()) why = 'native addon not built (npm run build:native)';
-  else if (!(await dockerAvailable())) why = 'needs a running Docker (scripts/setup.sh starts one)';
-  else {
+  why = await whyNoRecording();
+  if (!why) {
     await ensureTestImage();
     await removeContainers(NAME);
     const capture = join(work.dir, 'mount.arrow');

@@ -10,10 +10,10 @@ import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Analysis } from '../../src/analyze/db.js';
-import { addonBuilt } from '../../src/record/native.js';
-import { IS_ROOT, requireOrSkip } from '../helpers/env.js';
+import { requireOrSkip } from '../helpers/env.js';
 import { BIN, tempDir } from '../helpers/captures.js';
-import { dockerAvailable, ensureTestImage, TEST_IMAGE, TEST_LABEL, removeContainers, docker } from '../helpers/docker.js';
+import { ensureTestImage, TEST_IMAGE, TEST_LABEL, removeContainers, docker } from '../helpers/docker.js';
+import { whyNoRecording } from '../helpers/recorder.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SCENARIO = join(ROOT, 'scripts', 'scenario.sh');
@@ -27,10 +27,8 @@ const capture = join(work.dir, 'scenario.arrow');
 let analysis: Analysis | null = null;
 
 before(async () => {
-  if (!IS_ROOT) why = 'needs root (eBPF)';
-  else if (!addonBuilt()) why = 'native addon not built (npm run build:native)';
-  else if (!(await dockerAvailable())) why = 'needs a running Docker (scripts/setup.sh starts one)';
-  else {
+  why = await whyNoRecording();
+  if (!why) {
     await ensureTestImage();
     const r = spawnSync(process.execPath, [BIN, 'record', '-o', capture, '-c', 'cx-web', '-c', 'cx-client', '--', 'bash', SCENARIO, work.dir], {
       encoding: 'utf8',
