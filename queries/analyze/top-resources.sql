@@ -1,5 +1,5 @@
 -- description: containers by CPU use, with peak memory and network/disk traffic (resource samples)
--- params: container, since, until, limit
+-- params: container_ids, since, until, limit
 -- returns: host VARCHAR, container VARCHAR, samples BIGINT, cpu_seconds DOUBLE, cpu_cores_max DOUBLE
 -- returns: memory_max_bytes UBIGINT, pids_max UBIGINT, net_rx_bytes DOUBLE, net_tx_bytes DOUBLE
 -- returns: io_read_bytes DOUBLE, io_write_bytes DOUBLE, throttled_seconds DOUBLE
@@ -10,7 +10,7 @@ SELECT host, coalesce(container, '(unknown)') AS container, count(*) AS samples,
        coalesce(sum(io_read_bytes_per_s * interval_s), 0) AS io_read_bytes, coalesce(sum(io_write_bytes_per_s * interval_s), 0) AS io_write_bytes,
        coalesce(sum(cpu_throttled_cores * interval_s), 0) AS throttled_seconds
 FROM resources
-WHERE ($container::VARCHAR IS NULL OR container = $container OR starts_with(container_id, $container))
+WHERE ($container_ids::VARCHAR IS NULL OR list_contains(from_json($container_ids, '["VARCHAR"]'), container_id))
   AND ($since::TIMESTAMP_NS IS NULL OR ts >= $since::TIMESTAMP_NS)
   AND ($until::TIMESTAMP_NS IS NULL OR ts < $until::TIMESTAMP_NS)
 GROUP BY host, container
