@@ -1,7 +1,7 @@
-/** Captured strings (comm, container names) are hostile: make them safe to print on a terminal. */
+import { visible } from '../util/visible.js';
+/** Captured or file-derived text for the terminal: the one visible-text rule, bounded. */
 export function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return visible(s, 256);
 }
 
 export function list(items: readonly string[], max = 10): string {

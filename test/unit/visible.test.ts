@@ -13,6 +13,7 @@ import { formatTable, tableChunks } from '../../src/util/format.js';
 import { cutBytes, visible, visibleList } from '../../src/util/visible.js';
 import { checkProfile } from '../../src/seccomp/check.js';
 import { cli, tempDir, writeScenario } from '../helpers/captures.js';
+import { FORMAT_VERSION } from '../../src/capture/schema.js';
 
 // anything a terminal would act on, or that reorders/hides text
 const RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -121,8 +122,8 @@ describe('CLI: hostile text on stderr and stdout', () => {
 
   test('format-version value in the error is escaped (ESC, bidi)', () => {
     const bytes = readFileSync(good).toString('latin1');
-    const from = '\x03\x00\x00\x001.0\x00';
-    assert.ok(bytes.includes(from), 'fixture carries format version 1.0');
+    const from = `\x03\x00\x00\x00${FORMAT_VERSION}\x00`;
+    assert.ok(bytes.includes(from), `fixture carries format version ${FORMAT_VERSION}`);
     for (const [name, version] of [['esc', '\x1b[m'], ['bidi', Buffer.from('\u202e', 'utf8').toString('latin1')]] as const) {
       const file = join(work.dir, `version-${name}.arrow`);
       writeFileSync(file, Buffer.from(bytes.split(from).join(`\x03\x00\x00\x00${version}\x00`), 'latin1'));
@@ -162,7 +163,8 @@ describe('CLI: hostile text on stderr and stdout', () => {
   test("seccomp's start warning shows the container name escaped", () => {
     const r = cli(['seccomp', hostileCapture, '--container', 'cd34cd34', '--partial', '-o', join(work.dir, 'y.json')]);
     assert.equal(r.status, 0, r.stderr.slice(0, 2000));
-    const warning = r.stderr.split('\n').find((l) => l.includes('may not start'));
+    assert.doesNotMatch(r.stderr, RAW_STDERR, 'the whole summary, not only the warning');
+    const warning = r.stderr.split('\n').find((l) => l.includes('start-up calls'));
     assert.ok(warning, r.stderr.slice(0, 2000));
     assert.doesNotMatch(warning, RAW_STDERR);
     assert.match(warning, /'evil\\u202egnp\.exe\\u2066x\\u2069'/);
