@@ -17,20 +17,10 @@ import { addonBuilt } from '../../src/record/native.js';
 import { BIN, cli, tempDir } from '../helpers/captures.js';
 import { IS_ROOT, requireOrSkip } from '../helpers/env.js';
 import { dockerAvailable, docker, ensureTestImage, removeContainers, TEST_IMAGE, TEST_LABEL } from '../helpers/docker.js';
+import { freePort } from '../helpers/net.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const NET = 'cxl-live-net';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

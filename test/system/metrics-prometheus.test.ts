@@ -9,28 +9,17 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { cli, tempDir } from '../helpers/captures.js';
 import { requireOrSkip } from '../helpers/env.js';
 import { HOSTILE_NAME, writeMetricsScenario } from '../helpers/metrics-scenario.js';
 import { boundLabel } from '../../src/metrics/labels.js';
 import { Analysis } from '../../src/analyze/db.js';
+import { freePort } from '../helpers/net.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const PROMTOOL = '/usr/bin/promtool';
 const STEP = 15;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 type Sample = { metric: Record<string, string>; value?: [number, string]; values?: [number, string][] };
 
