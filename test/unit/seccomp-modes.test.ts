@@ -11,14 +11,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import yargs from 'yargs';
 import { writeCaptureFromRows, type Row } from '../support/fixture.js';
 import { openAnalysis } from '../../src/analyze/db.js';
 import { readQuery } from '../../src/analyze/queries.js';
-import { command } from '../../src/cli/seccomp.js';
 import { FALLBACKS } from '../../src/seccomp/fallbacks.js';
 import { CliError } from '../../src/cli/errors.js';
 import { syscallNumber } from '../../src/syscalls/index.js';
+import { runSeccomp } from '../helpers/seccomp-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'contxray-seccomp-modes-'));
 const S = 1_000_000_000n;
@@ -93,19 +92,7 @@ before(async () => {
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(args: string[]): Promise<{ stderr: string; error?: unknown }> {
-  const chunks: string[] = [];
-  const orig = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((c: string | Uint8Array) => (chunks.push(String(c)), true)) as typeof process.stderr.write;
-  try {
-    await yargs(args).command(command).strict().fail((msg, err) => { throw err ?? new CliError(msg); }).parseAsync();
-    return { stderr: chunks.join('') };
-  } catch (error) {
-    return { stderr: chunks.join(''), error };
-  } finally {
-    process.stderr.write = orig;
-  }
-}
+const run = runSeccomp;
 
 function allowed(path: string): Set<string> {
   const p = JSON.parse(readFileSync(path, 'utf8')) as { syscalls: { names: string[]; action: string }[] };

@@ -8,14 +8,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import yargs from 'yargs';
 import { writeCaptureFromRows, type Row } from '../support/fixture.js';
 import { openAnalysis } from '../../src/analyze/db.js';
 import { loadContainerUse } from '../../src/seccomp/load.js';
-import { command } from '../../src/cli/seccomp.js';
 import { CliError } from '../../src/cli/errors.js';
 import { SelectionError } from '../../src/util/errors.js';
 import { syscallNumber } from '../../src/syscalls/index.js';
+import { runSeccomp } from '../helpers/seccomp-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'contxray-seccomp-'));
 const T0 = 1_764_000_000_000_000_000n; // ns
@@ -83,20 +82,7 @@ before(async () => {
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs the command module as the CLI does; returns stderr and the error (if any). */
-async function run(args: string[]): Promise<{ stderr: string; error?: unknown }> {
-  const chunks: string[] = [];
-  const orig = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((c: string | Uint8Array) => (chunks.push(String(c)), true)) as typeof process.stderr.write;
-  try {
-    await yargs(args).command(command).strict().fail((msg, err) => { throw err ?? new CliError(msg); }).parseAsync();
-    return { stderr: chunks.join('') };
-  } catch (error) {
-    return { stderr: chunks.join(''), error };
-  } finally {
-    process.stderr.write = orig;
-  }
-}
+const run = runSeccomp;
 
 test('rows come from DuckDB named with the capture table, compat and unknown numbers right', async () => {
   const db = await openAnalysis([capture]);
