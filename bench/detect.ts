@@ -12,15 +12,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openAnalysis } from '../src/analyze/db.js';
-import { loadFacts } from '../src/detect/facts.js';
 import { IsolationForest, matrix, type Matrix } from '../src/detect/forest.js';
 import { featureNames, featurize, mixVocabulary, seenSets } from '../src/detect/features.js';
 import { detect, trainModel } from '../src/detect/detect.js';
 import { DEFAULT_OPTIONS, trainGroup, type DetectOptions, type Series } from '../src/detect/model.js';
 import { auc, spearman } from '../src/detect/metrics.js';
 import { mulberry32 } from '../src/detect/prng.js';
-import { clustered, gaussian } from '../test/helpers/detect-data.js';
+import { clustered, gaussian, loadCaptureSeries } from '../test/helpers/detect-data.js';
 import { writeWorkload } from '../test/helpers/detect-workload.js';
 
 const PY = fileURLToPath(new URL('../../bench/detect_sklearn.py', import.meta.url));
@@ -61,14 +59,7 @@ function compare(dir: string, label: string, train: Matrix, test: Matrix, labels
   console.log(`${label.padEnd(34)} n=${String(train.n).padStart(5)}/${String(test.n).padStart(5)} d=${String(train.d).padStart(3)}  AUC ours ${a.toFixed(4)} sklearn ${b.toFixed(4)} (Δ ${(a - b).toFixed(4)})  Spearman ${median(theirs.rho).toFixed(3)} (sklearn vs sklearn ${median(theirs.self).toFixed(3)})  fit ${(median(ours.fit) * 1000).toFixed(1)} ms vs ${(median(theirs.fit) * 1000).toFixed(1)} ms  score ${(median(ours.score) * 1000).toFixed(1)} ms vs ${(median(theirs.score) * 1000).toFixed(1)} ms`);
 }
 
-async function load(path: string): Promise<Series[]> {
-  const a = await openAnalysis([path]);
-  try {
-    return [...(await loadFacts(a, 10_000)).values()];
-  } finally {
-    a.close();
-  }
-}
+const load = loadCaptureSeries;
 
 const T = 1_764_400_000_000_000_000n;
 const HOUR = 3_600_000_000_000n;

@@ -5,6 +5,9 @@
  */
 import { mulberry32 } from '../../src/detect/prng.js';
 import { matrix, type Matrix } from '../../src/detect/forest.js';
+import { openAnalysis } from '../../src/analyze/db.js';
+import { loadFacts } from '../../src/detect/facts.js';
+import type { Series } from '../../src/detect/model.js';
 
 export function gaussian(random: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
@@ -30,4 +33,14 @@ export function clustered(opts: { normal?: number; anomalies?: number; d?: numbe
     labels.push(true);
   }
   return { X: matrix(rows, d), labels };
+}
+
+/** Every container's window facts from one capture (10 s windows), as detect sees them. */
+export async function loadCaptureSeries(path: string): Promise<Series[]> {
+  const a = await openAnalysis([path]);
+  try {
+    return [...(await loadFacts(a, 10_000)).values()];
+  } finally {
+    a.close();
+  }
 }

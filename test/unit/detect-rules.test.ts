@@ -6,26 +6,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { openAnalysis } from '../../src/analyze/db.js';
-import { loadFacts } from '../../src/detect/facts.js';
 import { detect, trainModel } from '../../src/detect/detect.js';
 import { DEFAULT_OPTIONS, type Series } from '../../src/detect/model.js';
 import { cli, tempDir } from '../helpers/captures.js';
 import { writeWorkload } from '../helpers/detect-workload.js';
+import { loadCaptureSeries } from '../helpers/detect-data.js';
 
 const T = 1_764_400_000_000_000_000n;
 const HOUR = 3_600_000_000_000n;
 const { dir, cleanup } = tempDir('contxray-detect-rules-');
 const f = (name: string) => join(dir, name);
 
-async function load(path: string): Promise<Series[]> {
-  const a = await openAnalysis([path]);
-  try {
-    return [...(await loadFacts(a, 10_000)).values()];
-  } finally {
-    a.close();
-  }
-}
+const load = loadCaptureSeries;
 
 before(async () => {
   await writeWorkload(f('base.arrow'), { startNs: T, seconds: 300, seed: 1 });
