@@ -2,6 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { command as analyze } from './analyze.js';
 import { command as detect } from './detect.js';
+import { command as doctor } from './doctor.js';
 import { command as exportCmd } from './export.js';
 import { command as grafana } from './grafana.js';
 import { command as metrics } from './metrics.js';
@@ -10,4 +11,4 @@ import { command as report } from './report.js';
 import { command as seccomp } from './seccomp.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const COMMANDS: CommandModule<any, any>[] = [record, analyze, report, seccomp, detect, exportCmd, metrics, grafana];
+export const COMMANDS: CommandModule<any, any>[] = [record, analyze, report, seccomp, detect, exportCmd, metrics, grafana, doctor];

@@ -52,6 +52,15 @@ export function exitCodeOf(err: unknown): number | undefined {
   return BY_CLASS.find(([kind]) => err instanceof kind)?.[1];
 }
 
+/** `record`'s failures that come from the host (what `contxray doctor` checks): their message points to it. */
+const DOCTOR_CODES = new Set(['not-root', 'no-btf', 'no-tracefs', 'not-built', 'load-failed', 'bpf'].map((code) => `RecorderError:${code}`));
+
+/** The line printed for an error a user can act on: its message, plus where to look for an environment failure. */
+export function userMessage(err: Error): string {
+  const code = (err as { code?: unknown }).code;
+  return DOCTOR_CODES.has(`${err.name}:${String(code)}`) ? `${err.message} (run \`contxray doctor\` to check this host)` : err.message;
+}
+
 /** True for an error a user can act on (printed as one line), false for anything else. */
 export function isUserError(err: unknown): boolean {
   return exitCodeOf(err) !== undefined;

@@ -6,7 +6,7 @@
  */
 import yargs from 'yargs';
 import { errorMessage } from '../util/errors.js';
-import { CliError, EXIT, exitCodeOf } from './errors.js';
+import { CliError, EXIT, exitCodeOf, userMessage } from './errors.js';
 import { COMMANDS } from './commands.js';
 import { visibleMessage } from '../util/visible.js';
 
@@ -42,7 +42,7 @@ function report(err: unknown): never {
   const code = exitCodeOf(err);
   if (code !== undefined) {
     // messages quote file names and captured values: one escaped, bounded line (src/util/visible.ts)
-    process.stderr.write(`contxray: ${visibleMessage((err as Error).message)}\n`);
+    process.stderr.write(`contxray: ${visibleMessage(userMessage(err as Error))}\n`);
     process.exit(code);
   }
   if (process.env.CONTXRAY_DEBUG === '1' && err instanceof Error) process.stderr.write(`${err.stack}\n`);
