@@ -33,7 +33,7 @@ import { packageRoot } from '../../src/util/package-root.js';
 import type { AddonInfo } from '../../src/record/addon.js';
 import { tempDir } from '../helpers/captures.js';
 
-const work = tempDir('cxd-doctor-');
+const work = tempDir('cxdoc-');
 after(() => work.cleanup());
 let trees = 0;
 
