@@ -15,7 +15,7 @@ export interface AddonInfo {
 
 export function addonInfo(): AddonInfo {
   const path = packagePath('native', 'build', 'Release', 'contxray.node');
-  if (!existsSync(path)) return { found: false, kind: null, path: null, error: 'not built: run `npm run build:native` (needs clang, libbpf-dev, bpftool)' };
+  if (!existsSync(path)) return { found: false, kind: null, path: null, error: `not built (no ${path})` };
   try {
     createRequire(import.meta.url)(path);
     return { found: true, kind: 'source', path, error: null };
