@@ -268,6 +268,21 @@ test('the live load is not tried when what it needs failed: a warning, not a sec
   assert.equal(checks.find((c) => c.id === 'seccomp')!.status, 'ok');
 });
 
+test('the live load decides the seccomp line: a filter that let the programs load is ok, one that did not is named', async () => {
+  const h = fakeHost({ seccomp: 'Seccomp:\t2\nSeccomp_filters:\t1\n' });
+  const loaded = await diagnose({ roots: h.roots, addon: () => ADDON_OK, load: true, trial: async () => ({ id: 'bpf-load', status: 'ok', found: 'loaded', fix: null }) });
+  assert.deepEqual(loaded.filter((c) => c.status !== 'ok'), []);
+  assert.equal(loaded.at(-1)!.id, 'bpf-load');
+  const refused = await diagnose({
+    roots: h.roots,
+    addon: () => ADDON_OK,
+    load: true,
+    trial: async () => ({ id: 'bpf-load', status: 'fail', found: 'eBPF: loading the BPF programs was refused: Operation not permitted', fix: 'x' }),
+  });
+  assert.match(refused.find((c) => c.id === 'seccomp')!.found, /loading failed: it may be why/);
+  assert.equal(doctorExit(refused), EXIT.environment);
+});
+
 test('JSON: { ready, checks: [{ id, status, found, fix }] }, fix null when ok', async () => {
   const h = fakeHost({ tracefs: null, uid: 1000 });
   const checks = await diagnose({ roots: h.roots, addon: () => ADDON_OK, load: false });
