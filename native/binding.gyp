@@ -15,6 +15,7 @@
       ],
       "conditions": [
         ["static_libs!=''", {
+          "sources": ["glibc-compat.c"],
           "libraries": ["-Wl,--exclude-libs,ALL", "<!@(node -p \"process.env.CONTXRAY_STATIC_LIBS\")"]
         }, {
           "libraries": ["<!@(pkg-config --libs libbpf)"]
