@@ -25,7 +25,7 @@ const ALLOWED: RegExp[] = [
   /^reports\/templates\/[a-z-]+\.(hbs|css|js)$/,
   /^data\/.+\.json$/,
   /^bpf\/(contxray\.bpf\.c|contxray\.h|[a-z_]+\.bpf\.h)$/,
-  /^native\/(binding\.gyp|[a-z_]+\.cc|[a-z_.]+\.h)$/,
+  /^native\/(binding\.gyp|[a-z_-]+\.cc?|[a-z_.]+\.h)$/,
   /^native\/prebuilds\/linux-(x64|arm64)\/contxray\.glibc\.node$/,
   /^scripts\/(build-native\.sh|install-addon\.mjs)$/,
 ];
