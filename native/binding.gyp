@@ -1,4 +1,9 @@
 {
+  "variables": {
+    # scripts/prebuild.sh sets CONTXRAY_STATIC_LIBS to the libbpf.a, libelf.a (PIC) and libz.a to link
+    # statically, symbols kept private, so the prebuilt addon needs nothing beyond libc/libstdc++.
+    "static_libs%": "<!(node -p \"process.env.CONTXRAY_STATIC_LIBS || ''\")"
+  },
   "targets": [
     {
       "target_name": "contxray",
@@ -8,7 +13,14 @@
         "../bpf",
         "../bpf/.output"
       ],
-      "libraries": ["<!@(pkg-config --libs libbpf)"],
+      "conditions": [
+        ["static_libs!=''", {
+          "sources": ["glibc-compat.c"],
+          "libraries": ["-Wl,--exclude-libs,ALL", "<!@(node -p \"process.env.CONTXRAY_STATIC_LIBS\")"]
+        }, {
+          "libraries": ["<!@(pkg-config --libs libbpf)"]
+        }]
+      ],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wno-missing-field-initializers"],

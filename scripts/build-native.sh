@@ -58,7 +58,13 @@ NODEDIR_ARGS=()
 if [ -f /usr/include/node/node_api.h ] && [ -z "${npm_config_nodedir:-}" ]; then
   NODEDIR_ARGS=(--nodedir=/usr)
 fi
-npx --no-install node-gyp rebuild --directory native "${NODEDIR_ARGS[@]}" >"$OUT/node-gyp.log" 2>&1 || {
+# node-gyp: the checkout's (devDependency), else the one npm puts on PATH for install scripts (an
+# installed package building from source: scripts/install-addon.mjs).
+if [ -x node_modules/.bin/node-gyp ]; then GYP=(node_modules/.bin/node-gyp)
+elif command -v node-gyp >/dev/null 2>&1; then GYP=(node-gyp)
+else echo "build-native: node-gyp not found (it comes with npm: run this through npm, or npm install -g node-gyp)" >&2; exit 1
+fi
+"${GYP[@]}" rebuild --directory native "${NODEDIR_ARGS[@]}" >"$OUT/node-gyp.log" 2>&1 || {
   cat "$OUT/node-gyp.log" >&2
   echo "build-native: addon build failed (log above)" >&2
   exit 1

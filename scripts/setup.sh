@@ -23,6 +23,7 @@ packages=(
   chromium                                            # report tests in a real browser
   bpftrace linux-perf strace                          # peers for side-by-side benchmarks
   jq iproute2 python3-pip
+  debootstrap                                         # the clean-host install test's Debian 12 rootfs
   prometheus                                          # real scrape and backfill tests (promtool)
   linux-libc-dev-arm64-cross linux-libc-dev-armhf-cross   # syscall tables of other arches (generator check)
 )

@@ -1,11 +1,11 @@
 /**
- * Typed wrapper around the native addon (native/build/Release/contxray.node): the only module
- * that touches it. The addon is optional: it is loaded on first use, never at module load, so
- * analyze/report/seccomp run where it is not built. See docs/bpf.md.
+ * Typed wrapper around the native addon (found by ./addon.ts: a source build in native/build/ or
+ * the prebuild in native/prebuilds/): the only module that calls it. The addon is optional: it is
+ * loaded on first use, never at module load, so analyze/report/seccomp run where it is missing.
+ * See docs/bpf.md and docs/install.md.
  */
-import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { packagePath } from '../util/package-root.js';
+import { addonInfo, loadAddon as loadAnyAddon } from './addon.js';
 import type { Kind } from '../capture/schema.js';
 import { formatAddress } from '../capture/addr.js';
 import { RecorderError, UsageError } from '../util/errors.js';
@@ -124,29 +124,14 @@ export interface AbiMember {
   size: number;
 }
 
-export const ADDON_PATH = packagePath('native', 'build', 'Release', 'contxray.node');
-const BUILD_HINT = 'run `npm run build:native` (needs clang, libbpf-dev, bpftool)';
-
-let addon: Addon | undefined;
-
-/** Loads the addon or throws a RecorderError saying how to build it. */
-export function loadAddon(): Addon {
-  if (addon) return addon;
-  if (!existsSync(ADDON_PATH)) {
-    throw new RecorderError('not-built', `the native recorder is not built: ${BUILD_HINT}`);
-  }
-  try {
-    addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
-  } catch (err) {
-    const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new RecorderError('load-failed', `the native recorder failed to load (${msg}): ${BUILD_HINT}`, { cause: err });
-  }
-  return addon;
+/** The addon, loaded once (throws a RecorderError saying what to install). */
+function loadAddon(): Addon {
+  return loadAnyAddon<Addon>();
 }
 
-/** True when the addon file exists (does not load it). */
+/** True when an addon for this platform is there and loads. */
 export function addonBuilt(): boolean {
-  return existsSync(ADDON_PATH);
+  return addonInfo().error === null;
 }
 
 const open = new Set<NativeRecorder>();
