@@ -57,8 +57,8 @@ export const FAMILIES: readonly Family[] = [
   { key: 'network_bytes', name: 'contxray_network_bytes_total', type: 'counter', labels: [...C, 'direction'], help: "Bytes through the container's network interfaces except lo, receive or transmit" },
   { key: 'network_packets', name: 'contxray_network_packets_total', type: 'counter', labels: [...C, 'direction'], help: "Packets through the container's network interfaces except lo, receive or transmit" },
   { key: 'recorder_events', name: 'contxray_recorder_events_total', type: 'counter', labels: ['host', 'kind'], help: 'Events the recorder handled, by event kind' },
-  { key: 'recorder_drops', name: 'contxray_recorder_drops_total', type: 'counter', labels: ['host', 'reason'], help: 'Events the recorder lost, by reason (ring buffer full, native queue …)' },
-  { key: 'recorder_truncations', name: 'contxray_recorder_truncations_total', type: 'counter', labels: ['host', 'reason'], help: 'Values the recorder cut at its limits (argv, path …)' },
+  { key: 'recorder_drops', name: 'contxray_recorder_drops_total', type: 'counter', labels: ['host', 'reason'], help: 'Events the recorder lost, by reason (ring buffer full, native queue, ...)' },
+  { key: 'recorder_truncations', name: 'contxray_recorder_truncations_total', type: 'counter', labels: ['host', 'reason'], help: 'Values the recorder cut at its limits (argv, path, ...)' },
 ];
 
 /** Families only the live exporter has (about the recorder process itself, not the captured events). */
