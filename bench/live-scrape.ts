@@ -23,7 +23,8 @@ import type { FlushReport } from '../src/record/recorder.js';
 import type { ResourceSample } from '../src/record/resources.js';
 import { median, opt, printRatios } from './lib/measure.js';
 
-function flush(nContainers: number, nSyscalls: number, round: number): FlushReport {
+/** One flush of `nContainers` synthetic containers × `nSyscalls` syscalls (also used by overhead --metrics). */
+export function syntheticFlush(nContainers: number, nSyscalls: number, round: number): FlushReport {
   const containers = new Map<bigint, ContainerInfo>();
   const resources = new Map<bigint, ResourceSample>();
   const rows = nContainers * nSyscalls;
@@ -43,7 +44,7 @@ function flush(nContainers: number, nSyscalls: number, round: number): FlushRepo
     }
   }
   const batch = { kind: 'syscall' as const, length: rows, columns: { cgroup_id: cg, syscall_nr: nr, compat: new Uint8Array(rows), count, errors: count, denied: new BigUint64Array(rows) } };
-  return { batches: [batch], resources, containers, counters: { 'events.exec': BigInt(round) }, bytesWritten: round * 1000, flushSeconds: 0.01, gone: new Set(), final: false };
+  return { batches: [batch], resources, containers, counters: { 'events.exec': BigInt(round) }, bytesWritten: round * 1000, flushSeconds: 0.01, ringBuffer: { sizeBytes: 16 << 20, usedBytes: 0, peakUsedBytes: 4096 }, gone: new Set(), final: false };
 }
 
 /** The floor: every sample of the registry as `name{labels} value` lines by a bare loop. */
@@ -105,7 +106,7 @@ export async function main(argv: string[]): Promise<void> {
   let floorBytes = 0;
   await scrape(false); // warm the HTTP path and the code
   for (let r = 0; r < rounds; r++) {
-    const f = flush(nc, ns, r);
+    const f = syntheticFlush(nc, ns, r);
     const runs: [string, () => Promise<number | undefined>][] = [
       [steps[0]!, async () => void live.update(f)],
       [steps[1]!, async () => ({ bytes } = await scrape(false)).wallMs],

@@ -264,6 +264,9 @@ export class LiveMetrics {
     (this.metric('recorder_capture_bytes') as StoredCounter).inc({ host: this.host }, Number(BigInt(r.bytesWritten) - prevBytes));
     (this.metric('recorder_flush_duration') as StoredGauge).set({ host: this.host }, r.flushSeconds);
     (this.metric('metrics_containers') as StoredGauge).set({ host: this.host }, this.containers.size);
+    (this.metric('ringbuf_size') as StoredGauge).set({ host: this.host }, r.ringBuffer.sizeBytes);
+    (this.metric('ringbuf_used') as StoredGauge).set({ host: this.host }, r.ringBuffer.usedBytes);
+    (this.metric('ringbuf_peak_used') as StoredGauge).set({ host: this.host }, r.ringBuffer.peakUsedBytes);
   }
 
   /**

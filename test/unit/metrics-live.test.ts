@@ -36,6 +36,7 @@ function flush(n: number, errors = 0, opts: { gone?: boolean; counters?: Record<
     counters: opts.counters ?? {},
     bytesWritten: 0,
     flushSeconds: 0.001,
+    ringBuffer: { sizeBytes: 1 << 24, usedBytes: 128, peakUsedBytes: 4096 },
     gone: new Set(opts.gone ? [7n] : []),
     final: false,
   };
