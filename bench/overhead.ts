@@ -5,8 +5,13 @@
  * cgroup and syscall; `perf trace -s`. Prints ns/syscall (median of rounds, rounds interleaved)
  * and the added cost relative to the floor. Needs root and the built addon.
  *
- *   node dist/bench/overhead.js [--iterations N] [--rounds R] [--settle-ms MS] [--json]
+ *   node dist/bench/overhead.js [--iterations N] [--rounds R] [--settle-ms MS] [--metrics] [--json]
  *   (MS, default 1000: pause after each setup is torn down, before the next one runs)
+ *
+ * --metrics adds the setup `contxray + metrics`: the same recorder, plus what `record --metrics`
+ * does each second (the flush fed to the live exporter, here with 100 synthetic containers × 100
+ * syscalls besides the real cgroup, so every flush changes 30,000 series) and a scraper (curl, its
+ * own process) fetching /metrics every second: each scrape renders the 3.5 MB exposition anew.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +20,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildC } from '../test/helpers/cprog.js';
 import { makeCgroup } from '../test/helpers/cgroup.js';
+import type { ContainerInfo } from '../src/containers/index.js';
+import { LiveMetrics, serveMetrics } from '../src/metrics/live.js';
 import { NativeRecorder } from '../src/record/native.js';
+import { syntheticFlush } from './live-scrape.js';
 
 
 interface Setup {
@@ -69,6 +77,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const rounds = arg('--rounds', 5);
   const settleMs = arg('--settle-ms', 1000);
   const json = argv.includes('--json');
+  const withMetrics = argv.includes('--metrics');
   if (process.geteuid?.() !== 0) throw new Error('bench/overhead needs root');
 
   const work = mkdtempSync(path.join(os.tmpdir(), 'contxray-overhead-'));
@@ -113,6 +122,40 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       },
     },
   ];
+  if (withMetrics) {
+    setups.push({
+      name: 'contxray + metrics',
+      start: async (id) => {
+        const r = NativeRecorder.open({ opens: 'host' });
+        r.setCgroupVerdict(id, 'record');
+        const live = new LiveMetrics({ host: 'bench', arch: os.arch() === 'x64' ? 'x86_64' : os.arch(), maxContainers: 1000 });
+        const server = await serveMetrics(live, { host: '127.0.0.1', port: 0 });
+        const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/metrics`;
+        const scraper = spawn('/bin/sh', ['-c', `while :; do curl -s -o /dev/null -H 'accept: application/openmetrics-text; version=1.0.0' ${url}; sleep 1; done`], { stdio: 'ignore' });
+        const info = { id: 'b'.repeat(64), name: 'overhead', image: 'none', runtime: 'none', ips: [] } as unknown as ContainerInfo;
+        let batches: ReturnType<typeof r.drain>['batches'] = [];
+        let round = 0;
+        const timer = setInterval(() => {
+          const d = r.drain();
+          for (const c of d.newCgroups) if (c !== id) r.setCgroupVerdict(c, 'ignore');
+          batches.push(...d.batches);
+        }, 100);
+        const sc = setInterval(() => {
+          const f = syntheticFlush(100, 100, round++);
+          live.update({ ...f, batches: [...batches, r.readSyscalls(), ...f.batches], containers: new Map([...f.containers, [id, info]]), ringBuffer: r.ringBuffer() });
+          batches = [];
+        }, 1000);
+        return async () => {
+          clearInterval(timer);
+          clearInterval(sc);
+          scraper.kill('SIGKILL');
+          await new Promise((res) => (scraper.exitCode !== null || scraper.signalCode !== null ? res(null) : scraper.once('exit', res)));
+          server.close();
+          r.close();
+        };
+      },
+    });
+  }
   if (has('bpftrace')) {
     setups.push({
       name: 'floor (bpftrace empty)',
@@ -184,6 +227,11 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     const added = m - base;
     return { name, ns_per_syscall: +m.toFixed(1), added_ns: +added.toFixed(1), x_floor: +(added / floor).toFixed(2) };
   });
+  if (withMetrics && !json) {
+    const added = (n: string) => median(results.get(n)!) - base;
+    const ratio = added('contxray + metrics') / added('contxray');
+    console.log(`--metrics: added ns per syscall ${added('contxray + metrics').toFixed(1)} vs ${added('contxray').toFixed(1)} without: ${ratio.toFixed(3)}× (goal: within 5 %)`);
+  }
   const programs = Object.fromEntries([...progNs].map(([k, xs]) => [k, +median(xs).toFixed(1)]));
   if (json) {
     console.log(

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "errors.h"
@@ -86,6 +87,7 @@ Napi::Function Recorder::Init(Napi::Env env) {
                          InstanceMethod("counters", &Recorder::Counters),
                          InstanceMethod("close", &Recorder::Close),
                          InstanceMethod("programStats", &Recorder::ProgramStats),
+                         InstanceMethod("ringBuffer", &Recorder::RingBuffer),
                      });
 }
 
@@ -143,6 +145,18 @@ Recorder::Recorder(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Recorder>(
     Destroy();
     fail(env, "ringbuf", strerror(e));
   }
+  // The ring buffer map's mmap layout (kernel ABI, kernel/bpf/ringbuf.c): page 0 holds the
+  // consumer position, page 1 the producer position, then the data. Read-only views of both.
+  page_ = size_t(sysconf(_SC_PAGESIZE));
+  rb_size_ = rb;
+  int rb_fd = bpf_map__fd(skel_->maps.events);
+  rb_cons_page_ = mmap(nullptr, page_, PROT_READ, MAP_SHARED, rb_fd, 0);
+  rb_prod_page_ = mmap(nullptr, page_, PROT_READ, MAP_SHARED, rb_fd, off_t(page_));
+  if (rb_cons_page_ == MAP_FAILED || rb_prod_page_ == MAP_FAILED) {
+    int e = errno;
+    Destroy();
+    fail(env, "ringbuf", std::string("mmap of the ring buffer positions: ") + strerror(e));
+  }
   ncpus_ = libbpf_num_possible_cpus();
   running_ = true;
   thread_ = std::thread([this] { Consume(); });
@@ -158,6 +172,9 @@ void Recorder::Destroy() {
   }
   if (rb_) ring_buffer__free(rb_);
   rb_ = nullptr;
+  if (rb_cons_page_ && rb_cons_page_ != MAP_FAILED) munmap(rb_cons_page_, page_);
+  if (rb_prod_page_ && rb_prod_page_ != MAP_FAILED) munmap(rb_prod_page_, page_);
+  rb_cons_page_ = rb_prod_page_ = nullptr;
   for (auto *l : links_) bpf_link__destroy(l);
   links_.clear();
   if (skel_) contxray__destroy(skel_);
@@ -174,6 +191,8 @@ void Recorder::Consume() {
   while (running_) {
     epoll_wait(efd, &ev, 1, 10);
     std::lock_guard<std::mutex> g(mu_);
+    uint64_t used = RingUsed();  // the fullest it gets: just before we empty it
+    if (used > rb_peak_) rb_peak_ = used;
     ring_buffer__consume(rb_);
   }
 }
@@ -288,6 +307,29 @@ Napi::Value Recorder::Counters(const Napi::CallbackInfo &info) {
   }
   for (auto &kv : native_)
     if (!o.Has(kv.first)) o.Set(kv.first, Napi::BigInt::New(env, kv.second));
+  return o;
+}
+
+// Bytes reserved by BPF and not yet consumed (record headers and not-yet-committed records
+// included). Consumer position first: the producer's, read after, is never behind it.
+uint64_t Recorder::RingUsed() const {
+  uint64_t cons = __atomic_load_n(static_cast<const uint64_t *>(rb_cons_page_), __ATOMIC_ACQUIRE);
+  uint64_t prod = __atomic_load_n(static_cast<const uint64_t *>(rb_prod_page_), __ATOMIC_ACQUIRE);
+  return prod >= cons ? prod - cons : 0;
+}
+
+// {sizeBytes, usedBytes now, peakUsedBytes since the previous call (then reset)}.
+Napi::Value Recorder::RingBuffer(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Check(env);
+  std::lock_guard<std::mutex> g(mu_);
+  uint64_t used = RingUsed();
+  uint64_t peak = rb_peak_ > used ? rb_peak_ : used;
+  rb_peak_ = 0;
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("sizeBytes", Napi::Number::New(env, double(rb_size_)));
+  o.Set("usedBytes", Napi::Number::New(env, double(used)));
+  o.Set("peakUsedBytes", Napi::Number::New(env, double(peak)));
   return o;
 }
 

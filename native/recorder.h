@@ -41,6 +41,8 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
   Napi::Value SetVerdict(const Napi::CallbackInfo &info);
   Napi::Value Counters(const Napi::CallbackInfo &info);
   Napi::Value ProgramStats(const Napi::CallbackInfo &info);
+  Napi::Value RingBuffer(const Napi::CallbackInfo &info);
+  uint64_t RingUsed() const;
   Napi::Value Close(const Napi::CallbackInfo &info);
   // syscalls.cc
   Napi::Value ReadSyscalls(const Napi::CallbackInfo &info);
@@ -62,6 +64,11 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
   int64_t offset_ = 0, window_start_ = 0;
   int ncpus_ = 1;
   uint64_t unknown_ = 0, syscalls_total_ = 0;
+  // Ring-buffer use, read from the map's own positions (libbpf 1.1 has no ring__avail_data_size):
+  // read-only views of the consumer and producer pages, mapped as the kernel ABI lays them out.
+  void *rb_cons_page_ = nullptr, *rb_prod_page_ = nullptr;
+  size_t page_ = 0;
+  uint64_t rb_size_ = 0, rb_peak_ = 0;  // peak: highest use the consumer saw since RingBuffer()
 };
 
 // js.cc: a batch as {kind, length, columns: {name: typed array | {offsets, data[, listOffsets]}}}

@@ -57,14 +57,23 @@ export const FAMILIES: readonly Family[] = [
   { key: 'network_bytes', name: 'contxray_network_bytes_total', type: 'counter', labels: [...C, 'direction'], help: "Bytes through the container's network interfaces except lo, receive or transmit" },
   { key: 'network_packets', name: 'contxray_network_packets_total', type: 'counter', labels: [...C, 'direction'], help: "Packets through the container's network interfaces except lo, receive or transmit" },
   { key: 'recorder_events', name: 'contxray_recorder_events_total', type: 'counter', labels: ['host', 'kind'], help: 'Events the recorder handled, by event kind' },
-  { key: 'recorder_drops', name: 'contxray_recorder_drops_total', type: 'counter', labels: ['host', 'reason'], help: 'Events the recorder lost, by reason (ring buffer full, native queue …)' },
-  { key: 'recorder_truncations', name: 'contxray_recorder_truncations_total', type: 'counter', labels: ['host', 'reason'], help: 'Values the recorder cut at its limits (argv, path …)' },
+  { key: 'recorder_drops', name: 'contxray_recorder_drops_total', type: 'counter', labels: ['host', 'reason'], help: 'Events the recorder lost, by reason (ring buffer full, native queue, ...)' },
+  { key: 'recorder_truncations', name: 'contxray_recorder_truncations_total', type: 'counter', labels: ['host', 'reason'], help: 'Values the recorder cut at its limits (argv, path, ...)' },
 ];
 
 /** Families only the live exporter has (about the recorder process itself, not the captured events). */
 export const LIVE_FAMILIES: readonly Family[] = [
   { key: 'recorder_capture_bytes', name: 'contxray_recorder_capture_bytes_total', type: 'counter', labels: ['host'], help: 'Bytes the recorder wrote to the capture file' },
   { key: 'recorder_flush_duration', name: 'contxray_recorder_flush_duration_seconds', type: 'gauge', labels: ['host'], help: 'How long the last flush took (syscall aggregates, resource samples, counters, fsync)' },
+  { key: 'ringbuf_size', name: 'contxray_ringbuf_size_bytes', type: 'gauge', labels: ['host'], help: 'Size of the BPF ring buffer that carries events to the recorder' },
+  { key: 'ringbuf_used', name: 'contxray_ringbuf_used_bytes', type: 'gauge', labels: ['host'], help: 'Bytes in the BPF ring buffer not yet read by the recorder, at the last flush' },
+  {
+    key: 'ringbuf_peak_used',
+    name: 'contxray_ringbuf_peak_used_bytes',
+    type: 'gauge',
+    labels: ['host'],
+    help: 'Most bytes the BPF ring buffer held between the last two flushes (sampled before each read, about every 10 ms); events drop when it reaches the size',
+  },
   { key: 'metrics_containers', name: 'contxray_metrics_containers', type: 'gauge', labels: ['host'], help: 'Containers that have series on this endpoint now' },
   { key: 'metrics_containers_overflow', name: 'contxray_metrics_containers_overflow_total', type: 'counter', labels: ['host'], help: 'Containers left out of this endpoint because --metrics-max-containers was reached' },
 ];

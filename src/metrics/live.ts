@@ -9,7 +9,7 @@
  * removed. Labels are the same as offline: no argv, path, pid, address or port.
  */
 import { createServer, type Server } from 'node:http';
-import { Counter, Gauge, Registry, type RegistryContentType } from 'prom-client';
+import { Registry, type RegistryContentType } from 'prom-client';
 import { formatAddress } from '../capture/addr.js';
 import { RESOURCE_FIELDS, type ResourceField } from '../capture/schema.js';
 import type { ContainerInfo } from '../containers/index.js';
@@ -17,18 +17,20 @@ import type { FlushReport } from '../record/recorder.js';
 import type { NativeBatch, StringColumn } from '../record/native.js';
 import { syscallTableFor, type SyscallTable } from '../syscalls/index.js';
 import { RecorderError, UsageError } from '../util/errors.js';
-import { FAMILIES, LIVE_FAMILIES, promClientMetric, type Family } from './families.js';
+import { FAMILIES, LIVE_FAMILIES, type Family } from './families.js';
 import { boundLabel } from './labels.js';
+import { StoredCounter, StoredGauge, type Labels, type StoredMetric, type StoredSample } from './stored.js';
 
-type Metric = Counter<string> | Gauge<string>;
-type Labels = Record<string, string>;
-type Series = { metric: Metric; labels: Labels; child: { inc?(v: number): void; set?(v: number): void } };
+const NO_LABELS: Labels = Object.freeze({}) as Labels;
+const SYSCALL_FAMILIES = ['syscalls', 'syscall_errors', 'seccomp_denied'] as const;
+type Series = { metric: StoredMetric; sample: StoredSample };
 
 interface Tracked {
   labels: Labels; // host, container_id, container
-  /** Every series of this container: metric, labels, and prom-client's child bound to them
-   *  (inc/set through the child skip hashing the label object at every update). */
+  /** Every series of this container, by family key and label values. */
   series: Map<string, Series>;
+  /** Its syscalls/syscall_errors/seccomp_denied series by syscall number × 2 + compat. */
+  syscalls: Map<number, (StoredSample | undefined)[]>;
   /** Last cumulative resource value seen, per field. */
   last: Partial<Record<ResourceField, bigint>>;
   /** Scrapes served since its cgroup went (null while it runs). */
@@ -64,21 +66,28 @@ export interface LiveOptions {
 
 export class LiveMetrics {
   readonly registry = new Registry<RegistryContentType>();
-  private readonly metrics = new Map<string, Metric>();
+  private readonly metrics = new Map<string, StoredMetric>();
   private readonly containers = new Map<bigint, Tracked>();
   private readonly overflowed = new Set<bigint>();
   private readonly lastCounters = new Map<string, bigint>();
   private readonly table: SyscallTable;
   private readonly host: string;
   private readonly names = new Map<string, string>(); // "compat:nr" → name
+  /** Bumped by every change of the values or of the set of series; renderings are cached per generation. */
+  private generation = 0;
+  private readonly rendered: ({ generation: number; body: Promise<Buffer> } | undefined)[] = [];
+  private renderQueue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: LiveOptions) {
     this.host = boundLabel(opts.host);
     this.table = syscallTableFor(opts.arch);
-    for (const f of [...FAMILIES, ...LIVE_FAMILIES]) this.metrics.set(f.key, promClientMetric(f, this.registry));
+    for (const f of [...FAMILIES, ...LIVE_FAMILIES]) {
+      const config = { name: f.name, help: f.help, labelNames: [...f.labels], registers: [this.registry] };
+      this.metrics.set(f.key, f.type === 'counter' ? new StoredCounter(config) : new StoredGauge(config));
+    }
   }
 
-  private metric(key: string): Metric {
+  private metric(key: string): StoredMetric {
     return this.metrics.get(key)!;
   }
 
@@ -104,38 +113,40 @@ export class LiveMetrics {
     if (this.containers.size >= this.opts.maxContainers) {
       if (!this.overflowed.has(cgroupId)) {
         this.overflowed.add(cgroupId);
-        (this.metric('metrics_containers_overflow') as Counter<string>).inc({ host: this.host });
+        (this.metric('metrics_containers_overflow') as StoredCounter).inc({ host: this.host });
       }
       return null;
     }
     const labels = { host: this.host, container_id: boundLabel(info.id), container: boundLabel(info.name || info.id.slice(0, 12)) };
-    const tracked: Tracked = { labels, series: new Map(), last: {}, goneScrapes: null };
+    const tracked: Tracked = { labels, series: new Map(), syscalls: new Map(), last: {}, goneScrapes: null };
     this.containers.set(cgroupId, tracked);
     this.gauge(tracked, 'container_info', { image: boundLabel(info.image ?? ''), runtime: boundLabel(info.runtime ?? '') }, 1);
     return tracked;
   }
 
-  private series(t: Tracked, key: string, extra: Labels, base = t.labels): Series {
+  private series(t: Tracked, key: string, extra: Labels): StoredSample {
     const id = key + '\u0000' + Object.values(extra).join('\u0000');
     let s = t.series.get(id);
     if (!s) {
       const metric = this.metric(key);
-      const labels = { ...base, ...extra };
-      t.series.set(id, (s = { metric, labels, child: metric.labels(labels) as Series['child'] }));
+      s = { metric, sample: { value: 0, labels: NO_LABELS, sharedLabels: { ...extra, ...t.labels } } };
+      metric.samples.add(s.sample);
+      t.series.set(id, s);
     }
-    return s;
+    return s.sample;
   }
 
   private inc(t: Tracked, key: string, extra: Labels, by: number): void {
-    if (by > 0) this.series(t, key, extra).child.inc!(by);
+    if (by > 0) this.series(t, key, extra).value += by;
   }
 
-  private gauge(t: Tracked, key: string, extra: Labels, v: number, base?: Labels): void {
-    this.series(t, key, extra, base).child.set!(v);
+  private gauge(t: Tracked, key: string, extra: Labels, v: number): void {
+    this.series(t, key, extra).value = v;
   }
 
   /** Everything one flush wrote. */
   update(r: FlushReport): void {
+    this.generation++;
     const ipNames = new Map<string, string>();
     for (const info of r.containers.values()) for (const ip of info.ips) ipNames.set(ip, boundLabel(info.name || info.id.slice(0, 12)));
     for (const [id, info] of r.containers) this.track(id, info);
@@ -165,10 +176,16 @@ export class LiveMetrics {
         for (let i = 0; i < b.length; i++) {
           const t = perRow(i);
           if (!t) continue;
-          const syscall = this.syscallName(nr[i]!, compat[i] !== 0);
-          this.inc(t, 'syscalls', { syscall }, Number(count[i]!));
-          this.inc(t, 'syscall_errors', { syscall }, Number(errors[i]!));
-          this.inc(t, 'seccomp_denied', { syscall }, Number(denied[i]!));
+          // Found by number: no label string is built for a series that already exists.
+          const k = nr[i]! * 2 + (compat[i] !== 0 ? 1 : 0);
+          let three = t.syscalls.get(k);
+          if (!three) t.syscalls.set(k, (three = [undefined, undefined, undefined]));
+          const by = [count[i]!, errors[i]!, denied[i]!];
+          for (let j = 0; j < 3; j++) {
+            if (by[j] === 0n) continue;
+            three[j] ??= this.series(t, SYSCALL_FAMILIES[j]!, { syscall: this.syscallName(nr[i]!, compat[i] !== 0) });
+            three[j]!.value += Number(by[j]);
+          }
         }
         return;
       }
@@ -240,27 +257,51 @@ export class LiveMetrics {
       const d = v >= prev ? v - prev : v;
       if (d === 0n) continue;
       const key = m[1] === 'events' ? 'recorder_events' : m[1] === 'drops' ? 'recorder_drops' : 'recorder_truncations';
-      (this.metric(key) as Counter<string>).inc({ host: this.host, [key === 'recorder_events' ? 'kind' : 'reason']: boundLabel(m[2]!) }, Number(d));
+      (this.metric(key) as StoredCounter).inc({ host: this.host, [key === 'recorder_events' ? 'kind' : 'reason']: boundLabel(m[2]!) }, Number(d));
     }
     const prevBytes = this.lastCounters.get('\u0000bytes') ?? 0n;
     this.lastCounters.set('\u0000bytes', BigInt(r.bytesWritten));
-    (this.metric('recorder_capture_bytes') as Counter<string>).inc({ host: this.host }, Number(BigInt(r.bytesWritten) - prevBytes));
-    (this.metric('recorder_flush_duration') as Gauge<string>).set({ host: this.host }, r.flushSeconds);
-    (this.metric('metrics_containers') as Gauge<string>).set({ host: this.host }, this.containers.size);
+    (this.metric('recorder_capture_bytes') as StoredCounter).inc({ host: this.host }, Number(BigInt(r.bytesWritten) - prevBytes));
+    (this.metric('recorder_flush_duration') as StoredGauge).set({ host: this.host }, r.flushSeconds);
+    (this.metric('metrics_containers') as StoredGauge).set({ host: this.host }, this.containers.size);
+    (this.metric('ringbuf_size') as StoredGauge).set({ host: this.host }, r.ringBuffer.sizeBytes);
+    (this.metric('ringbuf_used') as StoredGauge).set({ host: this.host }, r.ringBuffer.usedBytes);
+    (this.metric('ringbuf_peak_used') as StoredGauge).set({ host: this.host }, r.ringBuffer.peakUsedBytes);
   }
 
-  /** The exposition for one scrape; afterwards, containers gone before it lose their series. */
-  async scrape(openMetrics: boolean): Promise<{ body: string; contentType: string }> {
-    this.registry.setContentType(openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE);
-    const body = await this.registry.metrics();
-    const contentType = this.registry.contentType;
+  /**
+   * The exposition for one scrape; afterwards, containers gone before it lose their series.
+   * Values only change at flushes (and removals), so each content type is rendered (and encoded to
+   * UTF-8) at most once per such generation and later scrapes get the same bytes.
+   */
+  async scrape(openMetrics: boolean): Promise<{ body: Buffer; contentType: string }> {
+    const i = openMetrics ? 1 : 0;
+    let cached = this.rendered[i];
+    if (!cached || cached.generation !== this.generation) this.rendered[i] = cached = { generation: this.generation, body: this.render(openMetrics) };
+    const body = await cached.body.catch((err: unknown) => {
+      if (this.rendered[i] === cached) this.rendered[i] = undefined; // not cached: the next scrape tries again
+      throw err;
+    });
     for (const [id, t] of this.containers) {
       if (t.goneScrapes === null) continue;
       if (++t.goneScrapes < 1) continue;
-      for (const s of t.series.values()) s.metric.remove(s.labels);
+      for (const s of t.series.values()) s.metric.samples.delete(s.sample);
       this.containers.delete(id);
+      this.generation++;
     }
-    return { body, contentType };
+    return { body, contentType: openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE };
+  }
+
+  /** The registry has one content type at a time and reads it across awaits: renders run one after
+   *  the other, never interleaved (two scrapers asking for both formats at once). */
+  private render(openMetrics: boolean): Promise<Buffer> {
+    const body = this.renderQueue.then(async () => {
+      this.registry.setContentType(openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE);
+      if (!openMetrics) for (const m of this.metrics.values()) if (m instanceof StoredCounter) m.restoreName();
+      return Buffer.from(await this.registry.metrics(), 'utf8');
+    });
+    this.renderQueue = body.catch(() => undefined);
+    return body;
   }
 }
 

@@ -101,7 +101,16 @@ interface AddonRecorder {
   setCgroupVerdict(cgroupId: bigint, verdict: string): void;
   counters(): Record<string, bigint>;
   programStats(): Record<string, ProgramStats>;
+  ringBuffer(): RingBufferUse;
   close(): void;
+}
+
+/** The BPF ring buffer: its size, bytes reserved and not yet consumed now, and the most it held
+ *  since the previous call (sampled by the consumer thread just before each read, every ~10 ms). */
+export interface RingBufferUse {
+  sizeBytes: number;
+  usedBytes: number;
+  peakUsedBytes: number;
 }
 
 export interface ProgramStats {
@@ -198,6 +207,12 @@ export class NativeRecorder {
   counters(): Record<string, bigint> {
     this.check();
     return this.r.counters();
+  }
+
+  /** Ring-buffer use; the peak restarts at every call. */
+  ringBuffer(): RingBufferUse {
+    this.check();
+    return this.r.ringBuffer();
   }
 
   /** Per-program run count/time (benchmarks; times need sysctl kernel.bpf_stats_enabled=1). */

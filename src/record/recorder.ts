@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { sampleCgroup, type ResourceSample } from './resources.js';
 import { syscallTableFor } from '../syscalls/index.js';
 import { hostInfo } from './host.js';
-import { NativeRecorder, type NativeBatch } from './native.js';
+import { NativeRecorder, type NativeBatch, type RingBufferUse } from './native.js';
 import { concatBatches, selectRows } from './rows.js';
 import { ensureTracefs } from './tracefs.js';
 
@@ -43,6 +43,8 @@ export interface FlushReport {
   counters: Record<string, bigint>;
   bytesWritten: number;
   flushSeconds: number;
+  /** The BPF ring buffer's size, use now and peak use since the previous flush. */
+  ringBuffer: RingBufferUse;
   /** Cgroup ids of recorded containers whose cgroup directory is gone (the container exited). */
   gone: ReadonlySet<bigint>;
   /** The last flush, at stop. */
@@ -294,7 +296,8 @@ export class Recorder {
       this.flushed = [];
       const containers = new Map([...this.seen].map(([id, s]) => [id, s.info]));
       const flushSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      this.onFlush({ batches, resources, containers, counters: { ...counters, ...this.ownCounters() }, bytesWritten: this.writer.bytesWritten, flushSeconds, final, gone: new Set([...this.seen].filter(([, s]) => s.gone).map(([id]) => id)) });
+      const ringBuffer = this.native.ringBuffer();
+      this.onFlush({ batches, resources, containers, counters: { ...counters, ...this.ownCounters() }, bytesWritten: this.writer.bytesWritten, flushSeconds, ringBuffer, final, gone: new Set([...this.seen].filter(([, s]) => s.gone).map(([id]) => id)) });
     }
   }
 

@@ -126,6 +126,13 @@ describe('record --metrics: a real Prometheus scrapes the live exporter', { time
     assert.ok((cpu.get('user') ?? 0) + (cpu.get('system') ?? 0) > 0, 'cpu samples of web');
     const events = await lastValues('contxray_recorder_events_total', 'kind');
     assert.ok((events.get('exec') ?? 0) > 0);
+    // Ring-buffer use, read from the BPF map's positions by the addon: the default 16 MiB buffer;
+    // the records of the scenario were seen pending (8-byte aligned), never more than its size.
+    const ring = async (name: string) => [...(await lastValues(`contxray_ringbuf_${name}_bytes`, 'host')).values()][0] ?? -1;
+    assert.equal(await ring('size'), 16 << 20);
+    const peak = await ring('peak_used');
+    assert.ok(peak > 0 && peak <= 16 << 20 && peak % 8 === 0, `peak ${peak}`);
+    assert.ok((await ring('used')) >= 0);
   });
 });
 
