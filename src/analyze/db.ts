@@ -47,7 +47,7 @@ export class Analysis {
     // DuckDB compresses it and can evict blocks, so 10M events peak near 0.5 GB instead of 1.3 GB
     // in memory, for ~15 % load time. Small ones load in memory: there the file's creation and its
     // checkpoint at close cost more than the whole load (docs/performance.md, interactive speed).
-    const dir = opts.db !== undefined ? buildDirFor(opts.db) : totalBytes(paths) < IN_MEMORY_MAX_BYTES ? null : scratchDir();
+    const dir = opts.db !== undefined ? buildDirFor(opts.db) : totalBytes(paths) < inMemoryMaxBytes() ? null : scratchDir();
     const file = dir ? join(dir, 'analysis.duckdb') : ':memory:';
     const { instance, connection } = await openDuckDB(file);
     let load: LoadResult;
@@ -184,6 +184,14 @@ async function openDuckDB(path: string): Promise<{ instance: DuckDBInstance; con
  * DuckDB memory at the 1.3 GB per 10M events measured in memory.
  */
 export const IN_MEMORY_MAX_BYTES = 16 * 1024 * 1024;
+
+/** $CONTXRAY_IN_MEMORY_MAX overrides it (bytes; 0: always a scratch file, as on a small-memory machine). */
+function inMemoryMaxBytes(): number {
+  const text = process.env.CONTXRAY_IN_MEMORY_MAX;
+  if (text === undefined || text === '') return IN_MEMORY_MAX_BYTES;
+  if (!/^\d{1,15}$/.test(text)) throw new UsageError('bad-environment', `CONTXRAY_IN_MEMORY_MAX: '${text}' is not a number of bytes`);
+  return Number(text);
+}
 
 function totalBytes(paths: string[]): number {
   let total = 0;

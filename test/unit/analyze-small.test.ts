@@ -31,6 +31,26 @@ test('a small capture without --db loads into an in-memory database, not a scrat
   }
 });
 
+test('CONTXRAY_IN_MEMORY_MAX=0 puts even a small capture in a scratch file; a bad value is refused', async () => {
+  const capture = join(work.dir, 'small3.arrow');
+  await writeScenario(capture);
+  const before = process.env.CONTXRAY_IN_MEMORY_MAX;
+  try {
+    process.env.CONTXRAY_IN_MEMORY_MAX = '0';
+    const analysis = await Analysis.open([capture]);
+    try {
+      assert.match(String(await databasePath(analysis)), /analysis\.duckdb$/);
+    } finally {
+      analysis.close();
+    }
+    process.env.CONTXRAY_IN_MEMORY_MAX = 'lots';
+    await assert.rejects(Analysis.open([capture]), /CONTXRAY_IN_MEMORY_MAX: 'lots' is not a number of bytes/);
+  } finally {
+    if (before === undefined) delete process.env.CONTXRAY_IN_MEMORY_MAX;
+    else process.env.CONTXRAY_IN_MEMORY_MAX = before;
+  }
+});
+
 test('with --db the same capture is still loaded into that file', async () => {
   const capture = join(work.dir, 'small2.arrow');
   await writeScenario(capture);
