@@ -2,6 +2,7 @@
  * Small captures (issue 12 item 2): `contxray analyze CAPTURE` (the summary) and `-q top-syscalls`
  * on a demo-sized capture (synthetic, ~165 KB) against the floor script bench/lib/duckdb-floor.ts
  * (Node + DuckDB in memory, one table, one query), interleaved rounds, medians. Goal ≤ 1.5×.
+ * `--before BIN` also times another contxray (bin/contxray.js of an older checkout) in the same rounds.
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ export async function main(argv: string[]): Promise<void> {
   const bin = join(root, 'bin', 'contxray.js');
   const floor = join(root, 'dist', 'bench', 'lib', 'duckdb-floor.js');
   const node = process.execPath;
+  const before = opt(argv, 'before', '');
   const dir = privateTempDir('contxray-bench-small-');
   try {
     const capture = join(dir, 'demo.arrow');
@@ -26,6 +28,10 @@ export async function main(argv: string[]): Promise<void> {
       { name: 'floor', run: () => timeCommand(node, [floor]) },
       { name: 'analyze CAPTURE', run: () => timeCommand(node, [bin, 'analyze', capture]) },
       { name: 'analyze CAPTURE -q top-syscalls', run: () => timeCommand(node, [bin, 'analyze', capture, '-q', 'top-syscalls']) },
+      ...(before ? [
+        { name: 'before: analyze CAPTURE', run: () => timeCommand(node, [before, 'analyze', capture]) },
+        { name: 'before: analyze CAPTURE -q top-syscalls', run: () => timeCommand(node, [before, 'analyze', capture, '-q', 'top-syscalls']) },
+      ] : []),
     ]);
     const seconds = Object.fromEntries([...results].map(([name, runs]) => [name, median(runs.map((r) => r.seconds))]));
     const rss = Object.fromEntries([...results].map(([name, runs]) => [name, median(runs.map((r) => r.maxRssMb))]));
