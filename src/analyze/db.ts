@@ -3,7 +3,7 @@
  * the views from queries/views.sql, and run SQL with bound parameters.
  * See docs/analysis-api.md for the views.
  */
-import { chmodSync, lstatSync } from 'node:fs';
+import { chmodSync, lstatSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { DuckDBInstance, VARCHAR, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { loadCaptures, tableDdl, type LoadResult, type Progress } from './load.js';
@@ -43,10 +43,11 @@ export class Analysis {
     }
     // The database is built in a private mkdtemp dir (0700): next to --db, then moved into place
     // once loaded (a planted file or symlink at --db is never written through), or, without --db,
-    // in the temp dir and removed afterwards. Without --db we still load into a file: DuckDB
-    // compresses it and can evict blocks, so 10M events peak near 0.5 GB instead of 1.3 GB in
-    // memory, for ~15 % load time.
-    const dir = opts.db !== undefined ? buildDirFor(opts.db) : scratchDir();
+    // in the temp dir and removed afterwards. Without --db we still load big captures into a file:
+    // DuckDB compresses it and can evict blocks, so 10M events peak near 0.5 GB instead of 1.3 GB
+    // in memory, for ~15 % load time. Small ones load in memory: there the file's creation and its
+    // checkpoint at close cost more than the whole load (docs/performance.md, interactive speed).
+    const dir = opts.db !== undefined ? buildDirFor(opts.db) : totalBytes(paths) < inMemoryMaxBytes() ? null : scratchDir();
     const file = dir ? join(dir, 'analysis.duckdb') : ':memory:';
     const { instance, connection } = await openDuckDB(file);
     let load: LoadResult;
@@ -176,6 +177,32 @@ const DB_VERSION = `capture-format-${FORMAT_VERSION}`;
 async function openDuckDB(path: string): Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> {
   const instance = await DuckDBInstance.create(path, { autoinstall_known_extensions: 'false', autoload_known_extensions: 'true' });
   return { instance, connection: await instance.connect() };
+}
+
+/**
+ * Captures smaller than this in total load in memory without --db: ~850k events, ~110 MB of
+ * DuckDB memory at the 1.3 GB per 10M events measured in memory.
+ */
+export const IN_MEMORY_MAX_BYTES = 16 * 1024 * 1024;
+
+/** $CONTXRAY_IN_MEMORY_MAX overrides it (bytes; 0: always a scratch file, as on a small-memory machine). */
+function inMemoryMaxBytes(): number {
+  const text = process.env.CONTXRAY_IN_MEMORY_MAX;
+  if (text === undefined || text === '') return IN_MEMORY_MAX_BYTES;
+  if (!/^\d{1,15}$/.test(text)) throw new UsageError('bad-environment', `CONTXRAY_IN_MEMORY_MAX: '${text}' is not a number of bytes`);
+  return Number(text);
+}
+
+function totalBytes(paths: string[]): number {
+  let total = 0;
+  for (const p of paths) {
+    try {
+      total += statSync(p).size;
+    } catch {
+      return Infinity; // unreadable: the loader reports it; no reason to prefer memory
+    }
+  }
+  return total;
 }
 
 /** A private dir in the temp dir for the scratch database, or null (then in memory) when there is none. */

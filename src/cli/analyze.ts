@@ -1,57 +1,18 @@
 /**
  * `contxray analyze`: load captures into DuckDB and answer questions — a summary by default,
- * the user's SQL (--sql), or a named query from queries/ (--query, --list).
+ * the user's SQL (--sql), or a named query from queries/ (--query). Its options are in
+ * commands/analyze.ts; --list is analyze-list.ts.
  */
-import type { Argv, CommandModule } from 'yargs';
-import { listQueries } from '../analyze/queries.js';
 import type { Analysis } from '../analyze/db.js';
-import { formatTable, type Format, type ResultTable } from '../util/format.js';
+import { formatTable, type ResultTable } from '../util/format.js';
 import { CliError, EXIT } from './errors.js';
 import { checkOutput } from '../util/outfile.js';
 import { bold, warn } from '../util/tty.js';
 import { containerIdsParam, resolveContainers } from '../analyze/select.js';
-import { openCaptures, userQuery, withCaptures, withContainers, withForce, withOutput, writeOutput } from './common.js';
+import { openCaptures, userQuery, writeOutput } from './common.js';
+import type { Args } from './commands/analyze.js';
 
-interface Args {
-  captures?: string[];
-  db?: string;
-  sql?: string;
-  query?: string;
-  list?: boolean;
-  format: Format;
-  out?: string;
-  force?: boolean;
-  container?: string[];
-  since?: string;
-  until?: string;
-  limit?: number;
-}
-
-export const command: CommandModule<object, Args> = {
-  command: 'analyze [captures..]',
-  describe: 'Query captures with DuckDB SQL: summary, named queries, or your own SQL',
-  builder: (y: Argv) =>
-    withContainers(withForce(withOutput(withCaptures(y))), {
-      describe: 'limit the summary and named queries to this container: exact name, full id or unique id prefix; repeatable; bound as $container_ids (resolved ids)',
-    })
-      .option('sql', { type: 'string', describe: 'run this SQL over the views (captures, containers, syscalls, execs, processes, opens, connections, net_events, stats)' })
-      .option('query', { alias: 'q', type: 'string', describe: 'run a named query from queries/ (see --list)' })
-      .option('list', { type: 'boolean', describe: 'list the named queries with a one-line description' })
-      .option('since', { type: 'string', describe: 'named queries: events at or after this time (ISO 8601); bound as $since' })
-      .option('until', { type: 'string', describe: 'named queries: events before this time (ISO 8601); bound as $until' })
-      .option('limit', { type: 'number', describe: 'named queries: rows per group where the query takes $limit' })
-      .conflicts('sql', 'query')
-      .example('$0 analyze trace.arrow', 'summary: hosts, time span, containers, drops')
-      .example("$0 analyze host1.arrow 'day2/*.arrow' -q top-syscalls -c web", 'a named query over many captures')
-      .example(`$0 analyze trace.arrow --sql "SELECT name, sum(count) FROM syscalls GROUP BY 1 ORDER BY 2 DESC"`, 'your own SQL')
-      .example('$0 analyze trace.arrow -q exec-timeline -f csv -o execs.csv', 'CSV to a file')
-      .example('$0 analyze trace.arrow --db trace.duckdb', 'keep the loaded database for repeated queries') as unknown as Argv<Args>,
-  handler: async (args) => {
-    if (args.list) {
-      const rows = listQueries().map((q) => [q.name, q.description, q.params.map((p) => `$${p}`).join(' ')]);
-      writeOutput(formatTable({ columns: ['query', 'description', 'params'], rows }, args.format, { maxWidth: 110 }), args.out, args.force);
-      return;
-    }
+export async function run(args: Args): Promise<void> {
     checkOutput(args.out, Boolean(args.force));
     const analysis = await openCaptures(args.captures, args.db);
     try {
@@ -69,8 +30,7 @@ export const command: CommandModule<object, Args> = {
     } finally {
       analysis.close();
     }
-  },
-};
+}
 
 /** A time the user gave, as ISO text DuckDB casts to TIMESTAMP_NS; refused early when it is not one. */
 function isoTime(text: string | undefined, option: string): string | undefined {

@@ -1,12 +1,12 @@
 /**
  * `contxray detect`: which windows of which container look unlike its baseline, and why.
- * The detector lives in src/detect/ (docs/detect.md); this file is options, wiring and output.
+ * The detector lives in src/detect/ (docs/detect.md); this file is wiring and output, the options
+ * are in commands/detect.ts.
  */
 import { packagePath } from '../util/package-root.js';
 import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
-import type { Argv, CommandModule } from 'yargs';
 import { loadFacts } from '../detect/facts.js';
-import { detect, trainModel, type By, type DetectRow } from '../detect/detect.js';
+import { detect, trainModel, type DetectRow } from '../detect/detect.js';
 import { DEFAULT_OPTIONS, type Series } from '../detect/model.js';
 import { modelJson, parseModel, type ModelFile } from '../detect/model-file.js';
 import { show } from '../detect/explain.js';
@@ -15,44 +15,10 @@ import { errorMessage } from '../util/errors.js';
 import { CliError, EXIT } from './errors.js';
 import { warn } from '../util/tty.js';
 import { resolveContainers, keyOf } from '../analyze/select.js';
-import { openCaptures, withCaptures, withContainers, writeOutput } from './common.js';
+import { openCaptures, writeOutput } from './common.js';
+import type { Args } from './commands/detect.js';
 
-interface Args {
-  captures?: string[];
-  db?: string;
-  baseline?: string[];
-  model?: string;
-  'save-model'?: string;
-  container?: string[];
-  window?: string;
-  by: By;
-  format: 'table' | 'json' | 'ndjson';
-  out?: string;
-  threshold?: number;
-  all?: boolean;
-  seed: number;
-}
-
-export const command: CommandModule<object, Args> = {
-  command: 'detect [captures..]',
-  describe: "Find the time windows where a container behaves unlike its recorded baseline, with reasons (isolation forest)",
-  builder: (y: Argv) =>
-    withContainers(withCaptures(y))
-      .option('baseline', { alias: 'b', type: 'string', array: true, describe: 'normal recordings to learn from (files or quoted globs)' })
-      .option('model', { alias: 'm', type: 'string', describe: 'score with a model saved by --save-model instead of --baseline' })
-      .option('save-model', { type: 'string', describe: 'write the model trained on --baseline to FILE (versioned JSON)' })
-      .option('window', { type: 'string', describe: 'window length (default 10s; a model keeps its own)' })
-      .option('by', { choices: ['name', 'image'] as const, default: 'name' as By, describe: 'how a container finds its baseline: same name (falling back to image), or same image' })
-      .option('format', { alias: 'f', choices: ['table', 'json', 'ndjson'] as const, default: 'table' as const, describe: 'output format (table: anomalous windows only, unless --all)' })
-      .option('out', { alias: 'o', type: 'string', describe: 'write the result to FILE instead of stdout' })
-      .option('threshold', { type: 'number', describe: 'score above which a window is anomalous (default: from the scores of held-out baseline windows, see docs/detect.md)' })
-      .option('all', { type: 'boolean', describe: 'table: show every window, not only anomalous ones' })
-      .option('seed', { type: 'number', default: DEFAULT_OPTIONS.seed, describe: 'random seed of the forest (same seed, same data → same scores)' })
-      .example('$0 detect trace.arrow --baseline normal1.arrow normal2.arrow', 'train on the baselines, score trace.arrow')
-      .example("$0 detect --baseline 'staging/*.arrow' --save-model web.model.json", 'train once, keep the model')
-      .example('$0 detect trace.arrow --model web.model.json -c web --format json', 'score with a saved model')
-      .example('$0 detect trace.arrow', 'no baseline: each window against the rest of the same capture') as unknown as Argv<Args>,
-  handler: async (args) => {
+export async function run(args: Args): Promise<void> {
     const scoring = (args.captures?.length ?? 0) > 0;
     if (args.model && args.baseline) throw new CliError('give --baseline or --model, not both', EXIT.usage);
     if (args['save-model'] && !args.baseline) throw new CliError('--save-model needs --baseline to train on', EXIT.usage);
@@ -94,8 +60,7 @@ export const command: CommandModule<object, Args> = {
       const containers = [...new Set(flagged.map((r) => show(r.container, 60)))];
       throw new CliError(`${flagged.length} of ${result.rows.length} window(s) anomalous in ${containers.join(', ')}`, EXIT.failure);
     }
-  },
-};
+}
 
 export async function loadSeries(captures: string[], windowMs: number, only?: string[], db?: string): Promise<Series[]> {
   const analysis = await openCaptures(captures, db);

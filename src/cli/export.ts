@@ -5,22 +5,14 @@
 import { closeSync, createReadStream, createWriteStream, fsyncSync, lstatSync, readdirSync, rmSync, type Stats } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { basename, dirname, join } from 'node:path';
-import type { Argv, CommandModule } from 'yargs';
 import type { Analysis } from '../analyze/db.js';
 import { errorMessage } from '../util/errors.js';
 import { CliError, EXIT, isUserError } from './errors.js';
 import { StatusLine } from '../util/tty.js';
 import { existsError, makeTreePrivate, openSiblingTemp, placeDir, placeFile, privateTempDir, refuseExisting, removeTempDir } from '../util/outfile.js';
-import { openCaptures, withCaptures } from './common.js';
+import { openCaptures } from './common.js';
 import { exportTables, selectFrom, sqlPath } from '../export/sql.js';
-
-interface Args {
-  captures?: string[];
-  db?: string;
-  parquet?: string;
-  ndjson?: string;
-  force?: boolean;
-}
+import type { Args } from './commands/export.js';
 
 /**
  * Host partition values longer than this many bytes are shortened: DuckDB percent-encodes them
@@ -108,21 +100,7 @@ function siblingTempDir(dir: string): string {
   }
 }
 
-export const command: CommandModule<object, Args> = {
-  command: 'export [captures..]',
-  describe: 'Export captures as hive-partitioned Parquet (kind/host/date) or NDJSON',
-  builder: (y: Argv) =>
-    withCaptures(y)
-      .option('parquet', { type: 'string', describe: 'write Parquet files under DIR/kind=…/host=…/date=…/' })
-      .option('ndjson', { type: 'string', describe: 'write every event as one JSON object per line to FILE' })
-      .option('force', { type: 'boolean', describe: 'replace an existing FILE / DIR (atomically, once the export is complete; links not followed)' })
-      .check((a) => {
-        if (!a.parquet && !a.ndjson) throw new CliError('give --parquet DIR and/or --ndjson FILE', EXIT.usage);
-        return true;
-      })
-      .example('$0 export trace.arrow --parquet lake/', "then: duckdb -c \"SELECT * FROM read_parquet('lake/kind=exec/*/*/*.parquet', hive_partitioning=true)\"")
-      .example('$0 export trace.arrow --ndjson events.ndjson', 'one JSON object per event') as unknown as Argv<Args>,
-  handler: async (args) => {
+export async function run(args: Args): Promise<void> {
     const analysis = await openCaptures(args.captures, args.db);
     const status = new StatusLine();
     try {
@@ -135,5 +113,4 @@ export const command: CommandModule<object, Args> = {
       status.clear();
       analysis.close();
     }
-  },
-};
+}

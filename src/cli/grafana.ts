@@ -4,21 +4,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Argv, CommandModule } from 'yargs';
 import { buildDashboard } from '../metrics/dashboard.js';
 import { createOutput } from '../util/outfile.js';
 import { dashboardProviderYaml, datasourceYaml } from '../metrics/provisioning.js';
 import { errorMessage } from '../util/errors.js';
 import { CliError, EXIT } from './errors.js';
 import { parseStep } from './metrics.js';
-
-interface Args {
-  out: string;
-  prometheusUrl: string;
-  step: string;
-  dashboardsPath?: string;
-  force?: boolean;
-}
+import type { Args } from './commands/grafana.js';
 
 export const GRAFANA_FILES = {
   dashboard: 'dashboards/contxray.json',
@@ -26,18 +18,7 @@ export const GRAFANA_FILES = {
   provider: 'provisioning/dashboards/contxray.yaml',
 } as const;
 
-export const command: CommandModule<object, Args> = {
-  command: 'grafana',
-  describe: 'Write a Grafana dashboard and provisioning files for the contxray metrics',
-  builder: (y: Argv) =>
-    y
-      .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'directory for dashboards/ and provisioning/' })
-      .option('prometheus-url', { type: 'string', default: 'http://127.0.0.1:9090', describe: 'the Prometheus Grafana queries' })
-      .option('step', { type: 'string', default: '15s', describe: 'datasource timeInterval: the `contxray metrics --step` (or the scrape interval)' })
-      .option('dashboards-path', { type: 'string', describe: 'where Grafana will read the dashboard JSON (default: DIR/dashboards, absolute)' })
-      .option('force', { type: 'boolean', describe: 'replace files that exist' })
-      .example('$0 grafana -o grafana/', 'then: cp -r grafana/provisioning/* /etc/grafana/provisioning/ (see docs/metrics.md)') as unknown as Argv<Args>,
-  handler: (args) => {
+export function run(args: Args): void {
     parseStep(args.step);
     let url: URL;
     try {
@@ -65,5 +46,4 @@ export const command: CommandModule<object, Args> = {
       out.commit();
     }
     process.stderr.write(`wrote ${files.map(([rel]) => join(args.out, rel)).join(', ')}\n`);
-  },
-};
+}

@@ -2,22 +2,14 @@
  * `contxray metrics`: the metric families of docs/metrics.md computed from captures, as an
  * OpenMetrics file for `promtool tsdb create-blocks-from openmetrics`.
  */
-import type { Argv, CommandModule } from 'yargs';
 import { writeOpenMetrics, secondsText } from '../metrics/openmetrics.js';
 import { createOutput } from '../util/outfile.js';
 import { parseDuration } from '../util/duration.js';
 import { errorMessage } from '../util/errors.js';
 import { CliError, EXIT, isUserError } from './errors.js';
 import { humanCount } from '../util/tty.js';
-import { openCaptures, withCaptures } from './common.js';
-
-interface Args {
-  captures?: string[];
-  db?: string;
-  out: string;
-  step: string;
-  force?: boolean;
-}
+import { openCaptures } from './common.js';
+import type { Args } from './commands/metrics.js';
 
 const MAX_STEP_MS = 24 * 3_600_000;
 
@@ -27,16 +19,7 @@ export function parseStep(text: string): bigint {
   return BigInt(ms) * 1_000_000n;
 }
 
-export const command: CommandModule<object, Args> = {
-  command: 'metrics [captures..]',
-  describe: 'Write the Prometheus metrics of captures as OpenMetrics (for promtool backfill)',
-  builder: (y: Argv) =>
-    withCaptures(y)
-      .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'OpenMetrics file to create (FILE.om)' })
-      .option('step', { type: 'string', default: '15s', describe: 'one sample per series every STEP (set the Grafana datasource timeInterval to it)' })
-      .option('force', { type: 'boolean', describe: 'replace FILE if it exists (atomically)' })
-      .example('$0 metrics host1.arrow host2.arrow -o captures.om', 'then: promtool tsdb create-blocks-from openmetrics --max-block-duration=24h captures.om data/') as unknown as Argv<Args>,
-  handler: async (args) => {
+export async function run(args: Args): Promise<void> {
     const stepNs = parseStep(args.step);
     const out = createOutput(args.out, { force: Boolean(args.force) });
     let done = false;
@@ -61,5 +44,4 @@ export const command: CommandModule<object, Args> = {
     } finally {
       if (!done) out.abort();
     }
-  },
-};
+}

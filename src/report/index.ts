@@ -5,15 +5,11 @@ import { gather, prepare } from './gather.js';
 import { containerIdsParam, resolveContainers } from '../analyze/select.js';
 import { renderPage } from './render.js';
 import type { ReportOptions, ReportSource } from './types.js';
+import { DEFAULT_MAX_CONTAINERS, DEFAULT_MAX_ROWS } from './limits.js';
 
 export type { ReportOptions, ReportSource } from './types.js';
 
-export const DEFAULT_MAX_ROWS = 50;
-/**
- * Containers shown in detail by default. Each section costs ~15 KB and four charts, so the page
- * stays well under 1 MB however many containers the capture holds; the rest are table rows.
- */
-export const DEFAULT_MAX_CONTAINERS = 20;
+export { DEFAULT_MAX_CONTAINERS, DEFAULT_MAX_ROWS } from './limits.js';
 
 export interface ReportResult {
   html: string;

@@ -1,6 +1,6 @@
 /** Runs the `seccomp` command module in-process as the CLI does; returns stderr and the error (if any). */
 import yargs from 'yargs';
-import { command } from '../../src/cli/seccomp.js';
+import { command } from '../../src/cli/commands/seccomp.js';
 import { CliError } from '../../src/cli/errors.js';
 
 export async function runSeccomp(args: string[]): Promise<{ stderr: string; error?: unknown }> {

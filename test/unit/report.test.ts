@@ -18,7 +18,7 @@ import { safeJson } from '../../src/report/render.js';
 import { argvText, clean } from '../../src/report/values.js';
 import { niceBucket } from '../../src/report/gather.js';
 import { writeSyntheticCapture } from '../support/synthetic.js';
-import { command } from '../../src/cli/report.js';
+import { command } from '../../src/cli/commands/report.js';
 import { SelectionError } from '../../src/util/errors.js';
 
 const FIXED = { now: new Date('2026-11-29T12:00:00Z') };

@@ -1,0 +1,43 @@
+/**
+ * Small captures (issue 12 item 2): `contxray analyze CAPTURE` (the summary) and `-q top-syscalls`
+ * on a demo-sized capture (synthetic, ~165 KB) against the floor script bench/lib/duckdb-floor.ts
+ * (Node + DuckDB in memory, one table, one query), interleaved rounds, medians. Goal ≤ 1.5×.
+ * `--before BIN` also times another contxray (bin/contxray.js of an older checkout) in the same rounds.
+ */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { interleave, median, opt, printRatios, timeCommand, type CommandRun } from '../lib/measure.js';
+import { packageRoot } from '../../src/util/package-root.js';
+import { privateTempDir, removeTempDir } from '../../src/util/outfile.js';
+import { writeSyntheticCapture } from '../../test/support/synthetic.js';
+
+export async function main(argv: string[]): Promise<void> {
+  const rounds = Number(opt(argv, 'rounds', '7'));
+  const events = Number(opt(argv, 'events', '8700'));
+  const root = packageRoot();
+  const bin = join(root, 'bin', 'contxray.js');
+  const floor = join(root, 'dist', 'bench', 'lib', 'duckdb-floor.js');
+  const node = process.execPath;
+  const before = opt(argv, 'before', '');
+  const dir = privateTempDir('contxray-bench-small-');
+  try {
+    const capture = join(dir, 'demo.arrow');
+    await writeSyntheticCapture(capture, { events });
+    const kb = (statSync(capture).size / 1024).toFixed(0);
+    const results = await interleave<CommandRun>(rounds, [
+      { name: 'floor', run: () => timeCommand(node, [floor]) },
+      { name: 'analyze CAPTURE', run: () => timeCommand(node, [bin, 'analyze', capture]) },
+      { name: 'analyze CAPTURE -q top-syscalls', run: () => timeCommand(node, [bin, 'analyze', capture, '-q', 'top-syscalls']) },
+      ...(before ? [
+        { name: 'before: analyze CAPTURE', run: () => timeCommand(node, [before, 'analyze', capture]) },
+        { name: 'before: analyze CAPTURE -q top-syscalls', run: () => timeCommand(node, [before, 'analyze', capture, '-q', 'top-syscalls']) },
+      ] : []),
+    ]);
+    const seconds = Object.fromEntries([...results].map(([name, runs]) => [name, median(runs.map((r) => r.seconds))]));
+    const rss = Object.fromEntries([...results].map(([name, runs]) => [name, median(runs.map((r) => r.maxRssMb))]));
+    printRatios(`small capture (${events} events, ${kb} KiB), ${rounds} interleaved rounds, median wall time (floor: DuckDB in memory, one table, one query)`, seconds, 'floor');
+    printRatios('peak memory, median', rss, 'floor', 'MiB');
+  } finally {
+    removeTempDir(dir);
+  }
+}

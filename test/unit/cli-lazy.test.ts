@@ -1,0 +1,116 @@
+/**
+ * Start-up stays light (issue 12): `contxray --help`, each command's --help and `analyze --list`
+ * must not load DuckDB, Arrow, vega, handlebars, prom-client, the Grafana SDK, zstd or the native
+ * addon. Each command's definition (src/cli/commands/) is light and imports what it runs only in
+ * its handler. Checked by logging every module a real CLI process loads (test/helpers/import-log.ts),
+ * not by timing.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import { BIN, tempDir, writeScenario } from '../helpers/captures.js';
+
+const HEAVY = [
+  '@duckdb/node-api',
+  '@duckdb/node-bindings',
+  'apache-arrow',
+  'flatbuffers',
+  'vega',
+  'vega-lite',
+  'vega-embed',
+  'handlebars',
+  'prom-client',
+  '@grafana/grafana-foundation-sdk',
+  '@bokuweb/zstd-wasm',
+  'zstd-napi',
+  'node-gyp-build',
+];
+const PRELOAD = pathToFileURL(join(import.meta.dirname, '../helpers/import-log.js')).href;
+const work = tempDir('contxray-lazy-');
+const capture = join(work.dir, 'good.arrow');
+
+before(() => writeScenario(capture));
+after(() => work.cleanup());
+
+interface Loaded {
+  parent: string;
+  module: string;
+}
+
+/** Runs the CLI with the import log; returns its output and every module it loaded. */
+function run(args: string[]): { status: number | null; stdout: string; stderr: string; loaded: Loaded[] } {
+  const log = join(work.dir, `imports-${args.join('_').replace(/\W/g, '')}.log`);
+  rmSync(log, { force: true });
+  const r = spawnSync(process.execPath, ['--import', PRELOAD, BIN, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, NO_COLOR: '1', CONTXRAY_IMPORT_LOG: log },
+  });
+  const loaded = readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [, parent, module] = line.split(' ');
+      return { parent: parent!, module: module! };
+    });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, loaded };
+}
+
+/** The heavy packages, native addons (.node) and DuckDB-opening modules among what was loaded, with who loaded each. */
+function heavy(loaded: Loaded[]): string[] {
+  const bad = loaded.filter(({ module }) => {
+    const path = decodeURIComponent(module);
+    return HEAVY.some((p) => path.includes(`/node_modules/${p}/`)) || path.endsWith('.node') || path.includes('/dist/src/analyze/db.js');
+  });
+  const short = (u: string) => (u.includes('/node_modules/') ? u.replace(/^.*\/node_modules\//, '') : u.replace(/^.*\/dist\//, 'dist/'));
+  return [...new Set(bad.map(({ parent, module }) => `${short(parent)} → ${short(module)}`))];
+}
+
+test('the import log sees ES modules, CommonJS modules and native addons (it can fail)', () => {
+  const r = run([`analyze`, capture, '--sql', 'SELECT 42 AS answer']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /42/);
+  const found = heavy(r.loaded).join('\n');
+  assert.match(found, /@duckdb\/node-api/, 'an ES module');
+  assert.match(found, /\.node$/m, 'a native addon');
+  assert.ok(r.loaded.some((l) => l.parent === '-' && l.module.includes('/node_modules/')), 'a CommonJS module from require.cache');
+});
+
+test('contxray --help loads no heavy module', () => {
+  const r = run(['--help']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /Commands:[\s\S]*analyze[\s\S]*report/);
+  assert.ok(r.loaded.some((l) => l.module.includes('/node_modules/yargs/')), 'the log recorded the run');
+  assert.deepEqual(heavy(r.loaded), []);
+});
+
+test('contxray analyze --list reads the query headers without loading DuckDB', () => {
+  const r = run(['analyze', '--list']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /top-syscalls/);
+  assert.deepEqual(heavy(r.loaded), []);
+});
+
+/** Each command's --help still lists its own options, and loads nothing heavy. */
+const OPTIONS: Record<string, string[]> = {
+  record: ['--out', '--duration', '--opens', '--metrics', '--resources'],
+  analyze: ['--sql', '--query', '--list', '--format', '--container', '--db', '--since'],
+  report: ['--out', '--interactive', '--max-rows', '--max-containers', '--baseline', '--db'],
+  seccomp: ['--container', '--arch', '--default-errno', '--check', '--compare-default', '--base'],
+  detect: ['--baseline', '--model', '--save-model', '--window', '--seed', '--threshold'],
+  export: ['--parquet', '--ndjson', '--force', '--db'],
+  metrics: ['--out', '--step', '--force'],
+  grafana: ['--out', '--prometheus-url', '--step', '--dashboards-path'],
+};
+
+for (const [command, options] of Object.entries(OPTIONS)) {
+  test(`contxray ${command} --help lists its options and loads no heavy module`, () => {
+    const r = run([command, '--help']);
+    assert.equal(r.status, 0, r.stderr);
+    for (const o of options) assert.ok(r.stdout.includes(o), `${command} --help mentions ${o}:\n${r.stdout}`);
+    assert.deepEqual(heavy(r.loaded), []);
+  });
+}
