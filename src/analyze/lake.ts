@@ -81,7 +81,7 @@ export function scanLake(root: string): Lake {
   };
   for (const e of entries) {
     const kind = e.name.slice('kind='.length);
-    if (!e.name.startsWith('kind=') || !(LAKE_KINDS as readonly string[]).includes(kind)) {
+    if (!e.name.startsWith('kind=') || !(LAKE_KINDS as readonly string[]).includes(kind) || !trusted(e, root, e.name).isDirectory()) {
       skip(e.name, e);
       continue;
     }
@@ -91,7 +91,7 @@ export function scanLake(root: string): Lake {
       for (const d of partitions(abs, root, join(e.name, h), 'date=', skip)) {
         for (const f of list(join(abs, e.name, h, d), root, join(e.name, h, d))) {
           const rel = join(e.name, h, d, f.name);
-          if (f.isFile() && f.name.endsWith('.parquet')) files.push(join(abs, rel));
+          if (f.name.endsWith('.parquet') && trusted(f, root, rel).isFile()) files.push(join(abs, rel));
           else skip(rel, f);
         }
       }
@@ -105,28 +105,28 @@ export function scanLake(root: string): Lake {
 function partitions(abs: string, root: string, rel: string, prefix: string, skip: (rel: string, e: Dirent) => void): string[] {
   const out: string[] = [];
   for (const e of list(join(abs, rel), root, rel)) {
-    if (e.name.startsWith(prefix) && e.isDirectory()) out.push(e.name);
+    if (e.name.startsWith(prefix) && trusted(e, root, join(rel, e.name)).isDirectory()) out.push(e.name);
     else skip(join(rel, e.name), e);
   }
   return out;
 }
 
-/** A directory's entries, sorted; a link or a name with glob characters is refused. */
+/** A directory's entries, sorted. */
 function list(dir: string, root: string, rel = ''): Dirent[] {
-  let entries: Dirent[];
   try {
-    entries = readdirSync(dir, { withFileTypes: true });
+    return readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   } catch (err) {
     throw new CaptureError('lake-unreadable', `lake ${root}: cannot read ${rel || '.'}: ${(err as Error).message}`, { cause: err });
   }
-  for (const e of entries) {
-    const where = join(rel, e.name);
-    if (e.isSymbolicLink()) {
-      throw new CaptureError('lake-symlink', `lake ${root}: ${where} is a symbolic link; a lake is read only through its own directories and files (a link could pull in files from elsewhere)`);
-    }
-    if (GLOB_CHARS.test(e.name)) throw new CaptureError('lake-name', `lake ${root}: ${where} has a glob character in its name; contxray export never writes one`);
+}
+
+/** An entry the lake is read through: a link or a name with glob characters is refused. */
+function trusted(e: Dirent, root: string, rel: string): Dirent {
+  if (e.isSymbolicLink()) {
+    throw new CaptureError('lake-symlink', `lake ${root}: ${rel} is a symbolic link; a lake is read only through its own directories and files (a link could pull in files from elsewhere)`);
   }
-  return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  if (GLOB_CHARS.test(e.name)) throw new CaptureError('lake-name', `lake ${root}: ${rel} has a glob character in its name; contxray export never writes one`);
+  return e;
 }
 
 function decodePartition(value: string): string {
@@ -215,4 +215,17 @@ export function lakeWarnings(lake: Lake): string[] {
   if (lake.ignored.length === 0) return [];
   const some = lake.ignored.slice(0, 3).join(', ');
   return [`lake ${lake.root}: ignored ${lake.ignored.length} entries outside its kind=/host=/date=/*.parquet layout (${some}${lake.ignored.length > 3 ? ', …' : ''})`];
+}
+
+/**
+ * For the commands that read the captures' raw events (detect: forks and exits per cgroup;
+ * metrics: the loader's tables; export: a lake is already exported): a lake carries the views,
+ * not those, so a lake is refused in one line (and a directory that is no lake as elsewhere).
+ */
+export function refuseLake(patterns: string[] | undefined, command: string): void {
+  for (const p of patterns ?? []) {
+    if (!isDirectory(p)) continue;
+    scanLake(p);
+    throw new CaptureError('lake-unsupported', `${p} is a lake: \`contxray ${command}\` reads the captures' raw events, which a lake does not carry; give the capture files`);
+  }
 }

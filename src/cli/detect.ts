@@ -16,6 +16,7 @@ import { CliError, EXIT } from './errors.js';
 import { warn } from '../util/tty.js';
 import { resolveContainers, keyOf } from '../analyze/select.js';
 import { openCaptures, withCaptures, withContainers, writeOutput } from './common.js';
+import { refuseLake } from '../analyze/lake.js';
 
 interface Args {
   captures?: string[];
@@ -98,6 +99,7 @@ export const command: CommandModule<object, Args> = {
 };
 
 export async function loadSeries(captures: string[], windowMs: number, only?: string[], db?: string): Promise<Series[]> {
+  refuseLake(captures, 'detect');
   const analysis = await openCaptures(captures, db);
   try {
     // resolved before the (costly) facts are read: a wrong -c fails fast

@@ -12,6 +12,7 @@ import { CliError, EXIT, isUserError } from './errors.js';
 import { StatusLine } from '../util/tty.js';
 import { existsError, makeTreePrivate, openSiblingTemp, placeDir, placeFile, privateTempDir, refuseExisting, removeTempDir } from '../util/outfile.js';
 import { openCaptures, withCaptures } from './common.js';
+import { refuseLake } from '../analyze/lake.js';
 import { exportTables, selectFrom, sqlPath } from '../export/sql.js';
 
 interface Args {
@@ -124,6 +125,7 @@ export const command: CommandModule<object, Args> = {
       .example('$0 export trace.arrow --parquet lake/', "then: duckdb -c \"SELECT * FROM read_parquet('lake/kind=exec/*/*/*.parquet', hive_partitioning=true)\"")
       .example('$0 export trace.arrow --ndjson events.ndjson', 'one JSON object per event') as unknown as Argv<Args>,
   handler: async (args) => {
+    refuseLake(args.captures, 'export');
     const analysis = await openCaptures(args.captures, args.db);
     const status = new StatusLine();
     try {

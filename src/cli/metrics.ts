@@ -10,6 +10,7 @@ import { errorMessage } from '../util/errors.js';
 import { CliError, EXIT, isUserError } from './errors.js';
 import { humanCount } from '../util/tty.js';
 import { openCaptures, withCaptures } from './common.js';
+import { refuseLake } from '../analyze/lake.js';
 
 interface Args {
   captures?: string[];
@@ -37,6 +38,7 @@ export const command: CommandModule<object, Args> = {
       .option('force', { type: 'boolean', describe: 'replace FILE if it exists (atomically)' })
       .example('$0 metrics host1.arrow host2.arrow -o captures.om', 'then: promtool tsdb create-blocks-from openmetrics --max-block-duration=24h captures.om data/') as unknown as Argv<Args>,
   handler: async (args) => {
+    refuseLake(args.captures, 'metrics');
     const stepNs = parseStep(args.step);
     const out = createOutput(args.out, { force: Boolean(args.force) });
     let done = false;
