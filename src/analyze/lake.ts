@@ -14,13 +14,12 @@
  * (which could pull in files from outside the lake), glob characters (DuckDB expands each listed
  * path as a pattern) and files whose columns differ from what this contxray exports are refused.
  */
-import { lstatSync, readdirSync, statSync, type Dirent } from 'node:fs';
+import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
 import { tableDdl } from './load.js';
 import { parseHeader, QUERY_DIR, readQuery } from './queries.js';
 import { CaptureError, UsageError } from '../util/errors.js';
-import { readFileSync } from 'node:fs';
 
 export interface Lake {
   root: string;
