@@ -86,7 +86,9 @@ export function scanLake(root: string): Lake {
     }
     const files: string[] = [];
     for (const h of partitions(abs, root, e.name, 'host=', skip)) {
-      if (SHORTENED_HOST.test(decodePartition(h.slice('host='.length)))) lake.hostFromPartition = false;
+      // DuckDB reads a partition value NULL (or empty) as a null: those hosts come from host_name too
+      const value = decodePartition(h.slice('host='.length));
+      if (SHORTENED_HOST.test(value) || value === '' || value.toUpperCase() === 'NULL') lake.hostFromPartition = false;
       for (const d of partitions(abs, root, join(e.name, h), 'date=', skip)) {
         for (const f of list(join(abs, e.name, h, d), root, join(e.name, h, d))) {
           const rel = join(e.name, h, d, f.name);
