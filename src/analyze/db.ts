@@ -8,6 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { DuckDBInstance, VARCHAR, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { loadCaptures, tableDdl, type LoadResult, type Progress } from './load.js';
 import { expandCapturePaths } from './paths.js';
+import { defineLakeViews, findLake, lakeWarnings, type Lake } from './lake.js';
 import { readQuery, type NamedQuery } from './queries.js';
 import { toPlain } from './values.js';
 import { CaptureError, ContxrayError, OutputError, UsageError, errorMessage } from '../util/errors.js';
@@ -32,6 +33,9 @@ export class Analysis {
   ) {}
 
   static async open(patterns: string[], opts: OpenOptions = {}): Promise<Analysis> {
+    // A lake (a directory written by `export --parquet`) is queried in place: no load, no --db.
+    const lake = findLake(patterns, opts.db);
+    if (lake) return Analysis.openLake(lake, opts);
     const paths = patterns.length > 0 ? expandCapturePaths(patterns) : [];
     const reuse = opts.db !== undefined && describeExisting(opts.db) !== null;
     if (paths.length === 0 && !reuse) throw new UsageError('no-captures', 'give at least one capture file (or --db with a loaded database)');
@@ -81,6 +85,24 @@ export class Analysis {
     }
     const reopened = await Analysis.openExisting(opts.db);
     return new Analysis(reopened.instance, reopened.connection, load);
+  }
+
+  /** In memory, spilling to a private scratch dir: the lake's rows stay in its files. */
+  private static async openLake(lake: Lake, opts: OpenOptions): Promise<Analysis> {
+    for (const w of lakeWarnings(lake)) opts.onWarning?.(w);
+    const spill = scratchDir();
+    const { instance, connection } = await openDuckDB(':memory:', spill ? { temp_directory: spill } : {});
+    try {
+      await defineLakeViews(connection, lake);
+    } catch (err) {
+      connection.closeSync();
+      instance.closeSync();
+      if (spill) removeTempDir(spill);
+      if (err instanceof ContxrayError) throw err;
+      throw new CaptureError('lake-unreadable', `lake ${lake.root}: ${errorMessage(err)}`, { cause: err });
+    }
+    if (spill) onClose.set(connection, () => removeTempDir(spill));
+    return new Analysis(instance, connection, null);
   }
 
   /**
@@ -174,8 +196,8 @@ const onClose = new WeakMap<DuckDBConnection, () => void>();
 const MARKER = 'contxray_database';
 const DB_VERSION = `capture-format-${FORMAT_VERSION}`;
 
-async function openDuckDB(path: string): Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> {
-  const instance = await DuckDBInstance.create(path, { autoinstall_known_extensions: 'false', autoload_known_extensions: 'true' });
+async function openDuckDB(path: string, extra: Record<string, string> = {}): Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> {
+  const instance = await DuckDBInstance.create(path, { autoinstall_known_extensions: 'false', autoload_known_extensions: 'true', ...extra });
   return { instance, connection: await instance.connect() };
 }
 

@@ -17,6 +17,7 @@ import { warn } from '../util/tty.js';
 import { resolveContainers, keyOf } from '../analyze/select.js';
 import { openCaptures, writeOutput } from './common.js';
 import type { Args } from './commands/detect.js';
+import { refuseLake } from '../analyze/lake.js';
 
 export async function run(args: Args): Promise<void> {
     const scoring = (args.captures?.length ?? 0) > 0;
@@ -63,6 +64,7 @@ export async function run(args: Args): Promise<void> {
 }
 
 export async function loadSeries(captures: string[], windowMs: number, only?: string[], db?: string): Promise<Series[]> {
+  refuseLake(captures, 'detect');
   const analysis = await openCaptures(captures, db);
   try {
     // resolved before the (costly) facts are read: a wrong -c fails fast

@@ -11,6 +11,7 @@ import { CliError, EXIT, isUserError } from './errors.js';
 import { StatusLine } from '../util/tty.js';
 import { existsError, makeTreePrivate, openSiblingTemp, placeDir, placeFile, privateTempDir, refuseExisting, removeTempDir } from '../util/outfile.js';
 import { openCaptures } from './common.js';
+import { refuseLake } from '../analyze/lake.js';
 import { exportTables, selectFrom, sqlPath } from '../export/sql.js';
 import type { Args } from './commands/export.js';
 
@@ -42,7 +43,7 @@ export async function exportParquet(analysis: Analysis, dir: string, force: bool
   try {
     for (const { kind, view } of await exportTables(analysis)) {
       status?.update(`exporting ${kind} …`, true);
-      const hasTs = ['syscall', 'exec', 'open', 'net', 'connection'].includes(kind);
+      const hasTs = ['syscall', 'exec', 'open', 'net', 'connection', 'resource'].includes(kind);
       const date = hasTs ? "strftime(ts, '%Y-%m-%d')" : "'all'";
       // DuckDB percent-encodes partition values, so a hostile hostname cannot climb out of dir.
       await analysis.connection.run(
@@ -69,7 +70,8 @@ export async function exportNdjson(analysis: Analysis, file: string, force: bool
   let done = false;
   try {
     for (const { kind, view } of await exportTables(analysis)) {
-      if (kind === 'connection') continue; // derived from the net events, which are exported
+      // connections are derived from the net events, which are exported; captures are not events
+      if (kind === 'connection' || kind === 'capture') continue;
       await analysis.connection.run(`COPY (SELECT '${kind}' AS kind, * FROM (${selectFrom(kind, view)})) TO ${sqlPath(part)} (FORMAT json)`);
       // Streamed: an export can be many GB.
       await pipeline(createReadStream(part), createWriteStream('', { fd: out.fd, autoClose: false }));
@@ -101,6 +103,7 @@ function siblingTempDir(dir: string): string {
 }
 
 export async function run(args: Args): Promise<void> {
+  refuseLake(args.captures, 'export');
     const analysis = await openCaptures(args.captures, args.db);
     const status = new StatusLine();
     try {

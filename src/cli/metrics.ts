@@ -10,6 +10,7 @@ import { CliError, EXIT, isUserError } from './errors.js';
 import { humanCount } from '../util/tty.js';
 import { openCaptures } from './common.js';
 import type { Args } from './commands/metrics.js';
+import { refuseLake } from '../analyze/lake.js';
 
 const MAX_STEP_MS = 24 * 3_600_000;
 
@@ -20,6 +21,7 @@ export function parseStep(text: string): bigint {
 }
 
 export async function run(args: Args): Promise<void> {
+  refuseLake(args.captures, 'metrics');
     const stepNs = parseStep(args.step);
     const out = createOutput(args.out, { force: Boolean(args.force) });
     let done = false;
