@@ -143,6 +143,13 @@ export function addonBuilt(): boolean {
   return addonInfo().error === null;
 }
 
+/** Recording needs root; checked before anything is created (no empty capture left behind). */
+export function requireRoot(): void {
+  if (typeof process.geteuid === 'function' && process.geteuid() !== 0) {
+    throw new RecorderError('not-root', 'recording needs root (eBPF): run it with sudo');
+  }
+}
+
 const open = new Set<NativeRecorder>();
 let exitHook = false;
 
@@ -153,9 +160,7 @@ export class NativeRecorder {
 
   /** Loads and attaches the BPF programs. Throws a RecorderError with one clear line. */
   static open(opts: RecorderOptions): NativeRecorder {
-    if (typeof process.geteuid === 'function' && process.geteuid() !== 0) {
-      throw new RecorderError('not-root', 'recording needs root (eBPF): run it with sudo');
-    }
+    requireRoot();
     if (!existsSync('/sys/kernel/btf/vmlinux')) {
       throw new RecorderError('no-btf', 'this kernel has no BTF (/sys/kernel/btf/vmlinux missing; needs CONFIG_DEBUG_INFO_BTF=y)');
     }

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { sampleCgroup, type ResourceSample } from './resources.js';
 import { syscallTableFor } from '../syscalls/index.js';
 import { hostInfo } from './host.js';
-import { NativeRecorder, type NativeBatch, type RingBufferUse } from './native.js';
+import { NativeRecorder, requireRoot, type NativeBatch, type RingBufferUse } from './native.js';
 import { concatBatches, selectRows } from './rows.js';
 import { ensureTracefs } from './tracefs.js';
 
@@ -126,8 +126,12 @@ export class Recorder {
     private readonly resolver: ContainerResolver,
   ) {}
 
-  /** Creates the file, then loads and attaches the BPF programs (that order: a bad path fails fast). */
+  /**
+   * Creates the file, then loads and attaches the BPF programs (that order: a bad path fails fast);
+   * a non-root user is refused before the file exists.
+   */
   static async start(opts: RecordOptions): Promise<Recorder> {
+    requireRoot();
     const host = hostInfo();
     const writer = await CaptureWriter.create(
       opts.out,

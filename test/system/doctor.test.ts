@@ -6,7 +6,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { addonBuilt } from '../../src/record/native.js';
 import { IS_ROOT, requireOrSkip } from '../helpers/env.js';
@@ -68,8 +68,9 @@ test('doctor as nobody: root and capabilities fail, exit 4, one line on stderr, 
   assert.equal(parsed.ready, false);
   assert.equal(parsed.checks.find((c) => c.id === 'root')!.status, 'fail');
 
-  chmodSync(work.dir, 0o777); // record creates its file before it finds it is not root
+  chmodSync(work.dir, 0o777); // so only the missing root, not the directory, stops record
   const record = asNobody('record', '-o', join(work.dir, 'never.arrow'), '--duration', '1s');
   assert.equal(record.status, 4, record.stderr);
   assert.equal(record.stderr, 'contxray: recording needs root (eBPF): run it with sudo (run `contxray doctor` to check this host)\n');
+  assert.ok(!existsSync(join(work.dir, 'never.arrow')), 'no empty capture is left behind by a refused non-root record');
 });
