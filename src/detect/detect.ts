@@ -6,7 +6,7 @@ import { isoNs } from '../analyze/values.js';
 import { CaptureError } from '../util/errors.js';
 import type { ContainerRef } from './facts.js';
 import { explain, type Reason } from './explain.js';
-import { riskyRuleReason } from './rules.js';
+import { burstRuleReason, driftRuleReason, riskyRuleReason, surgeRuleReason } from './rules.js';
 import { scoreSeries, selfScore, trainGroup, type DetectOptions, type GroupModel, type ScoredWindow, type Series } from './model.js';
 import type { ModelFile } from './model-file.js';
 
@@ -54,10 +54,23 @@ export function matchGroup(model: ModelFile, ref: ContainerRef): GroupModel | nu
   return byImage.sort((a, b) => b.trainWindows - a.trainWindows)[0] ?? null;
 }
 
+/** The baseline's highest CPU (cores) and pids, from the model's per-feature maxima. */
+function resourceMax(model: GroupModel): { cpuCores: number; pids: number } | null {
+  if (!model.resources || model.thresholdSource === 'self') return null;
+  const at = (name: string) => model.upper[model.features.indexOf(name)] ?? 0;
+  return { cpuCores: at('cpu_cores'), pids: Math.round(Math.expm1(at('pids'))) };
+}
+
 function rowOf(model: GroupModel, x: ScoredWindow, threshold: number, options: DetectOptions): DetectRow {
   const ref = x.facts.ref;
-  const rule = options.riskyRule ? riskyRuleReason(x.facts, new Set(model.seen.syscall)) : null;
-  const anomalous = x.score > threshold || rule !== null;
+  const fired = [
+    options.riskyRule ? riskyRuleReason(x.facts, new Set(model.seen.syscall)) : null,
+    options.burstRule ? burstRuleReason(x.facts, new Set(model.seen.peer), new Set(model.seen.port), options.burstMin) : null,
+    // without a baseline every capture's entrypoint would be "never run before"
+    options.driftRule && model.thresholdSource !== 'self' ? driftRuleReason(x.facts, new Set(model.seen.program)) : null,
+    options.surgeRule ? surgeRuleReason(x.facts, resourceMax(model), options.surgeFactor) : null,
+  ].filter((r): r is Reason => r !== null);
+  const anomalous = x.score > threshold || fired.length > 0;
   return {
     host: ref.host,
     container: ref.name,
@@ -69,8 +82,8 @@ function rowOf(model: GroupModel, x: ScoredWindow, threshold: number, options: D
     score: Math.round(x.score * 10000) / 10000,
     threshold: Math.round(threshold * 10000) / 10000,
     anomalous,
-    rules: rule ? [rule.feature] : [],
-    reasons: rule ? [rule, ...explain(model, x)] : explain(model, x),
+    rules: fired.map((r) => r.feature),
+    reasons: [...fired, ...explain(model, x)],
   };
 }
 

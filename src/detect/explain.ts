@@ -41,6 +41,15 @@ export function show(s: string, max = MAX_STRING): string {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const fromLog = (v: number) => Math.round(Math.expm1(v));
+const bytes = (v: number) => {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v >= 10 || i === 0 ? 0 : 1)} ${units[i]}`;
+};
 const more = (n: number) => (n > MAX_ITEMS ? ` and ${n - MAX_ITEMS} more` : '');
 
 export function explain(model: GroupModel, x: ScoredWindow): Reason[] {
@@ -67,7 +76,19 @@ export function explain(model: GroupModel, x: ScoredWindow): Reason[] {
 function reasonText(model: GroupModel, feature: string, w: WindowFacts, value: number, upper: number): string {
   const seen = (k: keyof GroupModel['seen']) => new Set(model.seen[k]);
   const was = model.thresholdSource === 'self' ? ` (median window ${fromLog(upper)})` : ` (baseline max ${fromLog(upper)})`;
+  const base = model.thresholdSource === 'self' ? 'median window' : 'baseline max';
   switch (feature) {
+    case 'cpu_cores':
+      return `CPU ${value.toFixed(2)} cores vs ${base} ${upper.toFixed(2)}`;
+    case 'memory_bytes':
+      return `memory ${bytes(Math.expm1(value))} vs ${base} ${bytes(Math.expm1(upper))}`;
+    case 'pids':
+      return `${fromLog(value)} processes at once vs ${base} ${fromLog(upper)}`;
+    case 'io_bytes_per_s':
+      return `disk I/O ${bytes(Math.expm1(value))}/s vs ${base} ${bytes(Math.expm1(upper))}/s`;
+    case 'net_rx_bytes_per_s':
+    case 'net_tx_bytes_per_s':
+      return `network ${feature === 'net_tx_bytes_per_s' ? 'sent' : 'received'} ${bytes(Math.expm1(value))}/s vs ${base} ${bytes(Math.expm1(upper))}/s`;
     case 'new_programs': {
       const known = seen('program');
       const fresh = w.execs.filter((e) => !known.has(e.filename));
