@@ -25,7 +25,9 @@ echo "root:\$6\$not-a-real-hash:19000:0:99999:7:::" >"$work/host/shadow"
 echo "-----BEGIN OPENSSH PRIVATE KEY----- (fake)" >"$work/host/id_rsa"
 printf '#!/bin/sh\nid\nuname -a\ncat /etc/passwd >/dev/null\nls / >/dev/null\n' >"$work/evil/payload"
 cp "${ESCAPE_BIN:?ESCAPE_BIN: the static escape binary}" "$work/tools/escape"
-chmod 0755 "$work/tools/escape" "$work/evil/payload"
+chmod 0755 "$work/tools/escape"
+# served as a plain file (busybox httpd would run an executable one as a CGI script)
+chmod 0644 "$work/evil/payload"
 docker rm -f "${names[@]}" >/dev/null 2>&1 || true
 # A fixed subnet and addresses: every run sees the same peers (else each run shows a "new peer").
 docker network inspect "$net" >/dev/null 2>&1 || docker network create --label "$label" --subnet 10.231.78.0/24 "$net" >/dev/null

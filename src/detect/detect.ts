@@ -55,20 +55,22 @@ export function matchGroup(model: ModelFile, ref: ContainerRef): GroupModel | nu
 }
 
 /** The baseline's highest CPU (cores) and pids, from the model's per-feature maxima. */
-function resourceMax(model: GroupModel): { cpuCores: number; pids: number } | null {
-  if (!model.resources || model.thresholdSource === 'self') return null;
+function resourceMax(model: GroupModel): { cpuCores: number; pids: number; forks: number } | null {
+  if (model.thresholdSource === 'self') return null;
   const at = (name: string) => model.upper[model.features.indexOf(name)] ?? 0;
-  return { cpuCores: at('cpu_cores'), pids: Math.round(Math.expm1(at('pids'))) };
+  // without resource samples in the baseline, CPU and pids are unknown: never a surge
+  const none = model.resources ? 0 : Infinity;
+  return { cpuCores: at('cpu_cores') + none, pids: Math.round(Math.expm1(at('pids'))) + none, forks: Math.round(Math.expm1(at('forks'))) };
 }
 
-function rowOf(model: GroupModel, x: ScoredWindow, threshold: number, options: DetectOptions): DetectRow {
+function rowOf(model: GroupModel, x: ScoredWindow, threshold: number, options: DetectOptions, windowMs: number): DetectRow {
   const ref = x.facts.ref;
   const fired = [
     options.riskyRule ? riskyRuleReason(x.facts, new Set(model.seen.syscall)) : null,
     options.burstRule ? burstRuleReason(x.facts, new Set(model.seen.peer), new Set(model.seen.port), options.burstMin) : null,
     // without a baseline every capture's entrypoint would be "never run before"
     options.driftRule && model.thresholdSource !== 'self' ? driftRuleReason(x.facts, new Set(model.seen.program)) : null,
-    options.surgeRule ? surgeRuleReason(x.facts, resourceMax(model), options.surgeFactor) : null,
+    options.surgeRule ? surgeRuleReason(x.facts, resourceMax(model), options.surgeFactor, windowMs / 1000) : null,
   ].filter((r): r is Reason => r !== null);
   const anomalous = x.score > threshold || fired.length > 0;
   return {
@@ -100,7 +102,7 @@ export function detect(model: ModelFile | null, series: Series[], opts: { thresh
     if (s.windows.length === 0) continue;
     if (model === null) {
       const { model: m, scored } = selfScore(s, opts.windowMs, opts.options);
-      for (const x of scored) rows.push(rowOf(m, x, opts.threshold ?? m.threshold, opts.options));
+      for (const x of scored) rows.push(rowOf(m, x, opts.threshold ?? m.threshold, opts.options, opts.windowMs));
       continue;
     }
     if (s.ref.arch !== model.arch) {
@@ -111,7 +113,7 @@ export function detect(model: ModelFile | null, series: Series[], opts: { thresh
       unmatched.push(s.ref);
       continue;
     }
-    for (const x of scoreSeries(g, s, model.windowMs, model.options)) rows.push(rowOf(g, x, opts.threshold ?? g.threshold, model.options));
+    for (const x of scoreSeries(g, s, model.windowMs, model.options)) rows.push(rowOf(g, x, opts.threshold ?? g.threshold, model.options, model.windowMs));
   }
   return { rows, unmatched };
 }

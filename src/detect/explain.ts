@@ -9,7 +9,7 @@
  * characters are escaped and each string is bounded (`show`).
  */
 import type { WindowFacts } from './facts.js';
-import { isNoveltyFeature, isSensitivePath, pathPattern } from './features.js';
+import { isNoveltyFeature, isSensitivePath, pathPattern, programKey } from './features.js';
 import type { GroupModel, ScoredWindow } from './model.js';
 
 export interface Reason {
@@ -91,12 +91,12 @@ function reasonText(model: GroupModel, feature: string, w: WindowFacts, value: n
       return `network ${feature === 'net_tx_bytes_per_s' ? 'sent' : 'received'} ${bytes(Math.expm1(value))}/s vs ${base} ${bytes(Math.expm1(upper))}/s`;
     case 'new_programs': {
       const known = seen('program');
-      const fresh = w.execs.filter((e) => !known.has(e.filename));
+      const fresh = w.execs.filter((e) => !known.has(programKey(e)));
       const first = fresh[0];
       if (!first) return 'new program started';
       const argv = first.argv.length > 0 ? ` with argv \`${show(first.argv.join(' '))}\`${first.truncated ? ' (truncated)' : ''}` : '';
-      const others = fresh.slice(1, MAX_ITEMS).map((e) => show(e.filename, 60));
-      return `new program ${show(first.filename)} started${argv}${others.length ? `; also ${others.join(', ')}${more(fresh.length)}` : ''}`;
+      const others = fresh.slice(1, MAX_ITEMS).map((e) => show(programKey(e), 60));
+      return `new program ${show(programKey(first))} started${argv}${others.length ? `; also ${others.join(', ')}${more(fresh.length)}` : ''}`;
     }
     case 'new_syscalls': {
       const known = seen('syscall');
@@ -158,7 +158,7 @@ function reasonText(model: GroupModel, feature: string, w: WindowFacts, value: n
     case 'syscalls':
       return `${plural([...w.syscalls.values()].reduce((s, c) => s + c.calls, 0), 'syscall')} in the window${was}`;
     case 'execs':
-      return `${plural(w.execs.reduce((s, e) => s + e.n, 0), 'program')} started (${w.execs.slice(0, MAX_ITEMS).map((e) => show(e.filename, 60)).join(', ')})${was}`;
+      return `${plural(w.execs.reduce((s, e) => s + e.n, 0), 'program')} started (${w.execs.slice(0, MAX_ITEMS).map((e) => show(programKey(e), 60)).join(', ')})${was}`;
     case 'forks':
       return `${plural(w.forks, 'process', 'processes')} forked${was}`;
     case 'exits':

@@ -59,10 +59,22 @@ export function featureNames(vocab: readonly string[]): string[] {
 
 export const isNoveltyFeature = (name: string) => (NOVELTY_FEATURES as readonly string[]).includes(name);
 
+const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+
+/**
+ * What "the same program" means for novelty: the executed file, plus argv[0] when its name differs
+ * from the file's (a multi-call binary: busybox runs every applet as /proc/self/exe or /bin/busybox,
+ * and only argv[0] tells `nc` from `wget`).
+ */
+export function programKey(e: { filename: string; argv: readonly string[] }): string {
+  const a0 = base(e.argv[0] ?? '');
+  return a0 !== '' && a0 !== base(e.filename) ? `${e.filename} [${a0}]` : e.filename;
+}
+
 /** The items of each novelty kind a window shows. */
 export function items(w: WindowFacts): Record<NoveltyKind, string[]> {
   return {
-    program: w.execs.map((e) => e.filename),
+    program: w.execs.map(programKey),
     syscall: [...w.syscalls].filter(([, s]) => s.calls + s.denied > 0).map(([n]) => n),
     path: [...new Set([...w.opens.keys()].map(pathPattern))],
     peer: [...new Set(w.connects.map((c) => c.peer))],

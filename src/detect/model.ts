@@ -245,8 +245,7 @@ export function trainingRows(model: GroupModel, series: Series[], windowMs: numb
 function scoreRows(forest: IsolationForest, windows: WindowFacts[], rows: number[][], opts: DetectOptions): ScoredWindow[] {
   if (rows.length === 0) return [];
   const X = matrix(rows, forest.d);
-  const scores = forest.score(X, opts.extension, opts.tolerance);
-  return windows.map((facts, i) => ({ facts, row: rows[i]!, score: scores[i]!, attribution: forest.attribute(X, i, opts.extension, opts.tolerance) }));
+  return windows.map((facts, i) => ({ facts, row: rows[i]!, ...forest.scoreAndAttribute(X, i, opts.extension, opts.tolerance) }));
 }
 
 /**

@@ -11,6 +11,7 @@ import { RISKY } from '../seccomp/risky.js';
 import type { WindowFacts } from './facts.js';
 import type { Reason } from './explain.js';
 import { show } from './explain.js';
+import { programKey } from './features.js';
 
 export const RISKY_RULE = 'rule:new_risky_syscall';
 
@@ -80,24 +81,30 @@ export const DRIFT_RULE = 'rule:new_program';
  * baseline's own start-up windows. So the fact flags by itself, with the program and its argv.
  */
 export function driftRuleReason(w: WindowFacts, seenPrograms: ReadonlySet<string>): Reason | null {
-  const fresh = w.execs.filter((e) => !seenPrograms.has(e.filename));
+  const fresh = w.execs.filter((e) => !seenPrograms.has(programKey(e)));
   if (fresh.length === 0) return null;
   const first = fresh[0]!;
   const argv = first.argv.length > 0 ? ` with argv \`${show(first.argv.join(' '))}\`${first.truncated ? ' (truncated)' : ''}` : '';
-  const others = fresh.slice(1, 3).map((e) => show(e.filename, 60));
-  return { feature: DRIFT_RULE, text: `rule: program never run in baseline: ${show(first.filename)}${argv}${others.length ? `; also ${others.join(', ')}${fresh.length > 3 ? ` and ${fresh.length - 3} more` : ''}` : ''}`, contribution: 1 };
+  const others = fresh.slice(1, 3).map((e) => show(programKey(e), 60));
+  return { feature: DRIFT_RULE, text: `rule: program never run in baseline: ${show(programKey(first))}${argv}${others.length ? `; also ${others.join(', ')}${fresh.length > 3 ? ` and ${fresh.length - 3} more` : ''}` : ''}`, contribution: 1 };
 }
 
 export const SURGE_RULE = 'rule:resource_surge';
 
 /**
  * CPU or processes at several times anything the baseline showed (at least `factor` × its max and
- * an absolute step: 0.1 core, 16 processes), so a miner or a fork bomb flags even when the window's
- * syscalls look ordinary. Only with a baseline that had resource samples.
+ * an absolute step: 0.1 core, 16 processes at once, 50 forks in a window), so a miner or a fork bomb
+ * flags even when the window's syscalls look ordinary. CPU and pids only with a baseline that had
+ * resource samples.
  */
-export function surgeRuleReason(w: WindowFacts, baseline: { cpuCores: number; pids: number } | null, factor: number): Reason | null {
-  if (!baseline || !w.resources) return null;
+export function surgeRuleReason(w: WindowFacts, baseline: { cpuCores: number; pids: number; forks: number } | null, factor: number, windowSec: number): Reason | null {
+  if (!baseline) return null;
   const parts: string[] = [];
+  // process creation (fork events, the window scaled to full length): a fork bomb shows here even
+  // where the cgroup's pids counter is not readable (cgroup v1 hosts record no pids_current)
+  const forks = Math.round((w.forks * windowSec) / Math.max(w.seconds, windowSec / 4));
+  if (forks >= factor * baseline.forks && forks - baseline.forks >= 50) parts.push(`${forks} processes forked vs baseline max ${baseline.forks}`);
+  if (!w.resources) return parts.length ? { feature: SURGE_RULE, text: `rule: resource surge: ${parts.join('; ')}`, contribution: 1 } : null;
   const cpu = w.resources.cpuCores ?? 0;
   if (cpu >= factor * baseline.cpuCores && cpu - baseline.cpuCores >= 0.1) parts.push(`CPU ${cpu.toFixed(2)} cores vs baseline max ${baseline.cpuCores.toFixed(2)}`);
   const pids = w.resources.pids ?? 0;
