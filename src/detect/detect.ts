@@ -6,7 +6,7 @@ import { isoNs } from '../analyze/values.js';
 import { CaptureError } from '../util/errors.js';
 import type { ContainerRef } from './facts.js';
 import { explain, type Reason } from './explain.js';
-import { riskyRuleReason } from './rules.js';
+import { burstRuleReason, driftRuleReason, riskyRuleReason, surgeRuleReason } from './rules.js';
 import { scoreSeries, selfScore, trainGroup, type DetectOptions, type GroupModel, type ScoredWindow, type Series } from './model.js';
 import type { ModelFile } from './model-file.js';
 
@@ -54,10 +54,25 @@ export function matchGroup(model: ModelFile, ref: ContainerRef): GroupModel | nu
   return byImage.sort((a, b) => b.trainWindows - a.trainWindows)[0] ?? null;
 }
 
-function rowOf(model: GroupModel, x: ScoredWindow, threshold: number, options: DetectOptions): DetectRow {
+/** The baseline's highest CPU (cores) and pids, from the model's per-feature maxima. */
+function resourceMax(model: GroupModel): { cpuCores: number; pids: number; forks: number } | null {
+  if (model.thresholdSource === 'self') return null;
+  const at = (name: string) => model.upper[model.features.indexOf(name)] ?? 0;
+  // without resource samples in the baseline, CPU and pids are unknown: never a surge
+  const none = model.resources ? 0 : Infinity;
+  return { cpuCores: at('cpu_cores') + none, pids: Math.round(Math.expm1(at('pids'))) + none, forks: Math.round(Math.expm1(at('forks'))) };
+}
+
+function rowOf(model: GroupModel, x: ScoredWindow, threshold: number, options: DetectOptions, windowMs: number): DetectRow {
   const ref = x.facts.ref;
-  const rule = options.riskyRule ? riskyRuleReason(x.facts, new Set(model.seen.syscall)) : null;
-  const anomalous = x.score > threshold || rule !== null;
+  const fired = [
+    options.riskyRule ? riskyRuleReason(x.facts, new Set(model.seen.syscall)) : null,
+    options.burstRule ? burstRuleReason(x.facts, new Set(model.seen.peer), new Set(model.seen.port), options.burstMin) : null,
+    // without a baseline every capture's entrypoint would be "never run before"
+    options.driftRule && model.thresholdSource !== 'self' ? driftRuleReason(x.facts, new Set(model.seen.program)) : null,
+    options.surgeRule ? surgeRuleReason(x.facts, resourceMax(model), options.surgeFactor, windowMs / 1000) : null,
+  ].filter((r): r is Reason => r !== null);
+  const anomalous = x.score > threshold || fired.length > 0;
   return {
     host: ref.host,
     container: ref.name,
@@ -69,8 +84,8 @@ function rowOf(model: GroupModel, x: ScoredWindow, threshold: number, options: D
     score: Math.round(x.score * 10000) / 10000,
     threshold: Math.round(threshold * 10000) / 10000,
     anomalous,
-    rules: rule ? [rule.feature] : [],
-    reasons: rule ? [rule, ...explain(model, x)] : explain(model, x),
+    rules: fired.map((r) => r.feature),
+    reasons: [...fired, ...explain(model, x)],
   };
 }
 
@@ -87,7 +102,7 @@ export function detect(model: ModelFile | null, series: Series[], opts: { thresh
     if (s.windows.length === 0) continue;
     if (model === null) {
       const { model: m, scored } = selfScore(s, opts.windowMs, opts.options);
-      for (const x of scored) rows.push(rowOf(m, x, opts.threshold ?? m.threshold, opts.options));
+      for (const x of scored) rows.push(rowOf(m, x, opts.threshold ?? m.threshold, opts.options, opts.windowMs));
       continue;
     }
     if (s.ref.arch !== model.arch) {
@@ -98,7 +113,7 @@ export function detect(model: ModelFile | null, series: Series[], opts: { thresh
       unmatched.push(s.ref);
       continue;
     }
-    for (const x of scoreSeries(g, s, model.windowMs, model.options)) rows.push(rowOf(g, x, opts.threshold ?? g.threshold, model.options));
+    for (const x of scoreSeries(g, s, model.windowMs, model.options)) rows.push(rowOf(g, x, opts.threshold ?? g.threshold, model.options, model.windowMs));
   }
   return { rows, unmatched };
 }

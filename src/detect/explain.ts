@@ -9,7 +9,7 @@
  * characters are escaped and each string is bounded (`show`).
  */
 import type { WindowFacts } from './facts.js';
-import { isNoveltyFeature, isSensitivePath, pathPattern } from './features.js';
+import { isNoveltyFeature, isSensitivePath, pathPattern, programKey } from './features.js';
 import type { GroupModel, ScoredWindow } from './model.js';
 
 export interface Reason {
@@ -41,6 +41,15 @@ export function show(s: string, max = MAX_STRING): string {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const fromLog = (v: number) => Math.round(Math.expm1(v));
+const bytes = (v: number) => {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v >= 10 || i === 0 ? 0 : 1)} ${units[i]}`;
+};
 const more = (n: number) => (n > MAX_ITEMS ? ` and ${n - MAX_ITEMS} more` : '');
 
 export function explain(model: GroupModel, x: ScoredWindow): Reason[] {
@@ -67,15 +76,27 @@ export function explain(model: GroupModel, x: ScoredWindow): Reason[] {
 function reasonText(model: GroupModel, feature: string, w: WindowFacts, value: number, upper: number): string {
   const seen = (k: keyof GroupModel['seen']) => new Set(model.seen[k]);
   const was = model.thresholdSource === 'self' ? ` (median window ${fromLog(upper)})` : ` (baseline max ${fromLog(upper)})`;
+  const base = model.thresholdSource === 'self' ? 'median window' : 'baseline max';
   switch (feature) {
+    case 'cpu_cores':
+      return `CPU ${value.toFixed(2)} cores vs ${base} ${upper.toFixed(2)}`;
+    case 'memory_bytes':
+      return `memory ${bytes(Math.expm1(value))} vs ${base} ${bytes(Math.expm1(upper))}`;
+    case 'pids':
+      return `${fromLog(value)} processes at once vs ${base} ${fromLog(upper)}`;
+    case 'io_bytes_per_s':
+      return `disk I/O ${bytes(Math.expm1(value))}/s vs ${base} ${bytes(Math.expm1(upper))}/s`;
+    case 'net_rx_bytes_per_s':
+    case 'net_tx_bytes_per_s':
+      return `network ${feature === 'net_tx_bytes_per_s' ? 'sent' : 'received'} ${bytes(Math.expm1(value))}/s vs ${base} ${bytes(Math.expm1(upper))}/s`;
     case 'new_programs': {
       const known = seen('program');
-      const fresh = w.execs.filter((e) => !known.has(e.filename));
+      const fresh = w.execs.filter((e) => !known.has(programKey(e)));
       const first = fresh[0];
       if (!first) return 'new program started';
       const argv = first.argv.length > 0 ? ` with argv \`${show(first.argv.join(' '))}\`${first.truncated ? ' (truncated)' : ''}` : '';
-      const others = fresh.slice(1, MAX_ITEMS).map((e) => show(e.filename, 60));
-      return `new program ${show(first.filename)} started${argv}${others.length ? `; also ${others.join(', ')}${more(fresh.length)}` : ''}`;
+      const others = fresh.slice(1, MAX_ITEMS).map((e) => show(programKey(e), 60));
+      return `new program ${show(programKey(first))} started${argv}${others.length ? `; also ${others.join(', ')}${more(fresh.length)}` : ''}`;
     }
     case 'new_syscalls': {
       const known = seen('syscall');
@@ -137,7 +158,7 @@ function reasonText(model: GroupModel, feature: string, w: WindowFacts, value: n
     case 'syscalls':
       return `${plural([...w.syscalls.values()].reduce((s, c) => s + c.calls, 0), 'syscall')} in the window${was}`;
     case 'execs':
-      return `${plural(w.execs.reduce((s, e) => s + e.n, 0), 'program')} started (${w.execs.slice(0, MAX_ITEMS).map((e) => show(e.filename, 60)).join(', ')})${was}`;
+      return `${plural(w.execs.reduce((s, e) => s + e.n, 0), 'program')} started (${w.execs.slice(0, MAX_ITEMS).map((e) => show(programKey(e), 60)).join(', ')})${was}`;
     case 'forks':
       return `${plural(w.forks, 'process', 'processes')} forked${was}`;
     case 'exits':

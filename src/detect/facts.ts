@@ -45,11 +45,25 @@ export interface WindowFacts {
   opens: Map<string, { n: number; failed: number; writes: number }>;
   connects: Array<{ peer: string; port: number; n: number; failed: number }>;
   accepts: Array<{ port: number; n: number }>;
+  /** Resource samples in the window (capture format 1.1); null when the capture has none here. */
+  resources: ResourceFacts | null;
+}
+
+/** Means over the window's samples (peaks for memory and pids); a rate is null before its second sample. */
+export interface ResourceFacts {
+  samples: number;
+  cpuCores: number | null;
+  memoryBytes: number | null;
+  pids: number | null;
+  ioBytesPerS: number | null;
+  netRxBytesPerS: number | null;
+  netTxBytesPerS: number | null;
 }
 
 export const refKey = (r: { host: string; capture: string; containerId: string }) => `${r.host}\0${r.capture}\0${r.containerId}`;
 
 const num = (v: unknown) => (typeof v === 'bigint' ? Number(v) : Number(v ?? 0));
+const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 const str = (v: unknown) => (v === null || v === undefined ? '' : String(v));
 
 /** Every (container, window) with activity, grouped per container ref, windows in time order. */
@@ -79,7 +93,7 @@ export async function loadFacts(db: Analysis, windowMs: number): Promise<Map<str
       const cs = s > c.ref.startNs ? s : c.ref.startNs;
       const ce = e < c.ref.endNs ? e : c.ref.endNs;
       const seconds = ce > cs ? Number(ce - cs) / 1e9 : 0;
-      f = { ref: c.ref, w, startNs: s, endNs: e, seconds, syscalls: new Map(), execs: [], forks: 0, exits: 0, opens: new Map(), connects: [], accepts: [] };
+      f = { ref: c.ref, w, startNs: s, endNs: e, seconds, syscalls: new Map(), execs: [], forks: 0, exits: 0, opens: new Map(), connects: [], accepts: [], resources: null };
       c.windows.set(w, f);
     }
     return f;
@@ -105,6 +119,14 @@ export async function loadFacts(db: Analysis, windowMs: number): Promise<Map<str
     if (!f) continue;
     if (r.kind === 'connect') f.connects.push({ peer: str(r.peer), port: num(r.port), n: num(r.n), failed: num(r.failed) });
     else f.accepts.push({ port: num(r.port), n: num(r.n) });
+  }
+  for (const r of await db.all(detectQuery('resources'), p)) {
+    const f = win(r);
+    if (!f) continue;
+    f.resources = {
+      samples: num(r.samples), cpuCores: numOrNull(r.cpu_cores), memoryBytes: numOrNull(r.memory_bytes), pids: numOrNull(r.pids),
+      ioBytesPerS: numOrNull(r.io_bytes_per_s), netRxBytesPerS: numOrNull(r.net_rx_bytes_per_s), netTxBytesPerS: numOrNull(r.net_tx_bytes_per_s),
+    };
   }
   const result = new Map<string, { ref: ContainerRef; windows: WindowFacts[] }>();
   for (const [k, c] of out) {

@@ -7,9 +7,11 @@
  * paths, peers, destination ports, listening ports. They are 0 on every training window by
  * construction, which is why the forest's range extension (forest.ts) matters for them.
  *
- * Resource samples (CPU, memory, I/O, network bytes) are not in captures yet; when they are, they
- * join COUNT_FEATURES as more named columns (e.g. `cpu_cores`, `memory_bytes`): a model stores its
- * feature names, so older models keep scoring the columns they were trained on.
+ * Resource features (capture format 1.1's samples: CPU cores, peak memory and pids, I/O and network
+ * byte rates) are 0 when a window has no samples; a group whose baseline had none ignores them when
+ * scoring (featurize's `resources` = false), so a 1.0 baseline scores a 1.1 capture without every
+ * window looking new, and a 1.1 baseline scores a 1.0 capture as "no more than ever" (0 never
+ * exceeds, and only exceeding counts: forest.ts's 'upper' range extension).
  */
 import type { WindowFacts } from './facts.js';
 
@@ -19,6 +21,9 @@ export const COUNT_FEATURES = [
   'opens', 'opens_failed', 'opens_written', 'opens_sensitive',
   'tcp_connects', 'tcp_connects_failed', 'tcp_peers', 'tcp_ports', 'tcp_ports_one_peer', 'tcp_accepts', 'tcp_listen_ports',
 ] as const;
+
+/** CPU in cores (linear: 1 core more is the same step at any level); bytes log1p-scaled. */
+export const RESOURCE_FEATURES = ['cpu_cores', 'memory_bytes', 'pids', 'io_bytes_per_s', 'net_rx_bytes_per_s', 'net_tx_bytes_per_s'] as const;
 
 export const NOVELTY_FEATURES = ['new_programs', 'new_syscalls', 'new_paths', 'new_peers', 'new_ports', 'new_listen_ports'] as const;
 
@@ -49,15 +54,27 @@ export function pathPattern(path: string): string {
 }
 
 export function featureNames(vocab: readonly string[]): string[] {
-  return [...COUNT_FEATURES, ...NOVELTY_FEATURES, ...vocab.map((s) => `mix:${s}`)];
+  return [...COUNT_FEATURES, ...RESOURCE_FEATURES, ...NOVELTY_FEATURES, ...vocab.map((s) => `mix:${s}`)];
 }
 
 export const isNoveltyFeature = (name: string) => (NOVELTY_FEATURES as readonly string[]).includes(name);
 
+const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+
+/**
+ * What "the same program" means for novelty: the executed file, plus argv[0] when its name differs
+ * from the file's (a multi-call binary: busybox runs every applet as /proc/self/exe or /bin/busybox,
+ * and only argv[0] tells `nc` from `wget`).
+ */
+export function programKey(e: { filename: string; argv: readonly string[] }): string {
+  const a0 = base(e.argv[0] ?? '');
+  return a0 !== '' && a0 !== base(e.filename) ? `${e.filename} [${a0}]` : e.filename;
+}
+
 /** The items of each novelty kind a window shows. */
 export function items(w: WindowFacts): Record<NoveltyKind, string[]> {
   return {
-    program: w.execs.map((e) => e.filename),
+    program: w.execs.map(programKey),
     syscall: [...w.syscalls].filter(([, s]) => s.calls + s.denied > 0).map(([n]) => n),
     path: [...new Set([...w.opens.keys()].map(pathPattern))],
     peer: [...new Set(w.connects.map((c) => c.peer))],
@@ -75,7 +92,7 @@ export function mixVocabulary(windows: readonly WindowFacts[]): string[] {
   return [...total].filter(([, c]) => c > 0).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_MIX).map(([n]) => n);
 }
 
-export function featurize(w: WindowFacts, windowSec: number, vocab: readonly string[], seen: Seen): number[] {
+export function featurize(w: WindowFacts, windowSec: number, vocab: readonly string[], seen: Seen, resources = true): number[] {
   // Partial edge windows are scaled up to a full window, but never by more than 4×: a 0.1 s sliver
   // would otherwise turn one exec into a storm.
   const scale = windowSec / Math.max(w.seconds, windowSec / 4);
@@ -125,7 +142,14 @@ export function featurize(w: WindowFacts, windowSec: number, vocab: readonly str
     const c = w.syscalls.get(n)?.calls ?? 0;
     return calls > 0 ? Math.log1p((MIX_SCALE * c) / calls) / Math.log1p(MIX_SCALE) : 0;
   });
-  return [...counts, ...novelty, ...mix];
+  const r = resources ? w.resources : null;
+  const res = [r?.cpuCores ?? 0, Math.log1p(r?.memoryBytes ?? 0), Math.log1p(r?.pids ?? 0), Math.log1p(r?.ioBytesPerS ?? 0), Math.log1p(r?.netRxBytesPerS ?? 0), Math.log1p(r?.netTxBytesPerS ?? 0)].map((v) => (Number.isFinite(v) && v > 0 ? v : 0));
+  return [...counts, ...res, ...novelty, ...mix];
+}
+
+/** Whether any window carries resource samples (else the resource features are left out: all 0). */
+export function hasResources(windows: readonly WindowFacts[]): boolean {
+  return windows.some((w) => w.resources !== null && w.resources.samples > 0);
 }
 
 /** Sets of everything a baseline showed, per novelty kind. */

@@ -77,6 +77,47 @@ export interface ForestArrays {
 export class IsolationForest {
   private constructor(readonly a: ForestArrays) {}
 
+  /** Per tolerance: each feature's lowest upper / highest lower extension bound over all trees. */
+  private bounds = new Map<number, { upper: Float64Array; lower: Float64Array }>();
+
+  /**
+   * A row inside every tree's (tolerance-widened) box on a feature can skip that feature in every
+   * tree: most rows are inside on almost all features, so the per-tree root check only visits the
+   * few features the row leaves (the check was O(trees × d) per row and dominated training).
+   */
+  private extensionBounds(tol: number): { upper: Float64Array; lower: Float64Array } {
+    let b = this.bounds.get(tol);
+    if (!b) {
+      const { d, trees, boxLo, boxHi } = this.a;
+      const upper = new Float64Array(d).fill(Infinity);
+      const lower = new Float64Array(d).fill(-Infinity);
+      for (let t = 0; t < trees; t++) {
+        for (let f = 0; f < d; f++) {
+          const lo = boxLo[t * d + f]!;
+          const hi = boxHi[t * d + f]!;
+          const slack = tol * (hi - lo);
+          if (hi + slack < upper[f]!) upper[f] = hi + slack;
+          if (lo - slack > lower[f]!) lower[f] = lo - slack;
+        }
+      }
+      b = { upper, lower };
+      this.bounds.set(tol, b);
+    }
+    return b;
+  }
+
+  /** The features on which the row leaves at least one tree's box (candidates for range extension). */
+  private departures(x: Float64Array, o: number, ext: Extension, tol: number): Int32Array {
+    if (ext === 'none') return EMPTY;
+    const { upper, lower } = this.extensionBounds(tol);
+    const out: number[] = [];
+    for (let f = 0; f < this.a.d; f++) {
+      const v = x[o + f]!;
+      if (v > upper[f]! || (ext === 'both' && v < lower[f]!)) out.push(f);
+    }
+    return Int32Array.from(out);
+  }
+
   static fromArrays(a: ForestArrays): IsolationForest {
     return new IsolationForest(a);
   }
@@ -174,11 +215,12 @@ export class IsolationForest {
   pathLength(data: Float64Array, offset: number, ext: Extension = 'none', tolerance = 0, credit?: Float64Array): number {
     const a = this.a;
     let total = 0;
-    for (let t = 0; t < a.trees; t++) total += this.treePath(t, data, offset, ext, tolerance, credit);
+    const cand = this.departures(data, offset, ext, tolerance);
+    for (let t = 0; t < a.trees; t++) total += this.treePath(t, data, offset, ext, tolerance, cand, credit);
     return total / a.trees;
   }
 
-  private treePath(t: number, x: Float64Array, o: number, ext: Extension, tol: number, credit?: Float64Array): number {
+  private treePath(t: number, x: Float64Array, o: number, ext: Extension, tol: number, cand: Int32Array, credit?: Float64Array): number {
     const a = this.a;
     const d = a.d;
     let expected = 0;
@@ -189,7 +231,8 @@ export class IsolationForest {
     const constant: number[] = [];
     if (ext !== 'none') {
       let q = 0;
-      for (let f = 0; f < d; f++) {
+      for (let c = 0; c < cand.length; c++) {
+        const f = cand[c]!;
         const lo = a.boxLo[t * d + f]!;
         const hi = a.boxHi[t * d + f]!;
         const p = beyond(x[o + f]!, lo, hi, tol * (hi - lo), ext);
@@ -250,17 +293,24 @@ export class IsolationForest {
 
   /** Local feature attribution of one row, normalised to sum 1 (all 0 when nothing is credited). */
   attribute(X: Matrix, row: number, extension: Extension = 'none', tolerance = 0): Float64Array {
+    return this.scoreAndAttribute(X, row, extension, tolerance).attribution;
+  }
+
+  /** The row's score and its attribution from one walk (score() and attribute() walk once each). */
+  scoreAndAttribute(X: Matrix, row: number, extension: Extension = 'none', tolerance = 0): { score: number; attribution: Float64Array } {
     const credit = new Float64Array(this.a.d);
-    this.pathLength(X.data, row * X.d, extension, tolerance, credit);
+    const h = this.pathLength(X.data, row * X.d, extension, tolerance, credit);
     const sum = credit.reduce((s, v) => s + v, 0);
     if (sum > 0) for (let f = 0; f < credit.length; f++) credit[f]! /= sum;
-    return credit;
+    return { score: 2 ** (-h / (averagePathLength(this.a.psi) || 1)), attribution: credit };
   }
 
   arrays(): ForestArrays {
     return this.a;
   }
 }
+
+const EMPTY = new Int32Array(0);
 
 /**
  * Probability that a split drawn over [lo, hi] extended to v separates v: 0 when v is inside, or

@@ -9,7 +9,8 @@ import { DEFAULT_OPTIONS, type DetectOptions, type GroupModel } from './model.js
 import { featureNames, type NoveltyKind } from './features.js';
 
 export const MODEL_FORMAT = 'contxray-detect-model';
-export const MODEL_VERSION = 1;
+/** 2: resource features, the destination-burst rule, recording-wise validation (1 is refused: other features). */
+export const MODEL_VERSION = 2;
 
 export interface ModelFile {
   arch: string;
@@ -83,7 +84,10 @@ function parseOptions(v: unknown): DetectOptions {
   if (!(o.tolerance >= 0 && o.tolerance < 10)) throw new Error('options.tolerance must be in [0, 10)');
   if (!(o.margin >= 0 && o.spread >= 0)) throw new Error('options.margin and options.spread must be ≥ 0');
   if (!(o.smoothing > 0 && o.smoothing <= 1)) throw new Error('options.smoothing must be in (0, 1]');
-  if (typeof o.riskyRule !== 'boolean') throw new Error('options.riskyRule must be true or false');
+  if (typeof o.riskyRule !== 'boolean' || typeof o.groupShares !== 'boolean' || typeof o.driftRule !== 'boolean' || typeof o.surgeRule !== 'boolean' || typeof o.burstRule !== 'boolean' || typeof o.resources !== 'boolean') throw new Error('options.riskyRule, groupShares, driftRule, surgeRule, burstRule and resources must be true or false');
+  if (!(o.surgeFactor >= 1)) throw new Error('options.surgeFactor must be ≥ 1');
+  if (!(Number.isInteger(o.burstMin) && o.burstMin >= 1)) throw new Error('options.burstMin must be an integer ≥ 1');
+  if (o.validation !== 'recordings' && o.validation !== 'time') throw new Error("options.validation must be 'recordings' or 'time'");
   return o;
 }
 
@@ -130,6 +134,7 @@ function parseGroup(g: Record<string, unknown>, what: string): GroupModel {
     vocab,
     features,
     seen,
+    resources: g.resources === true,
     forest: IsolationForest.fromArrays(a),
     upper: numbers(g.upper, d, `${what} upper`),
     inlierAttribution: numbers(g.inlierAttribution, d, `${what} inlierAttribution`),

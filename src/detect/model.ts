@@ -3,11 +3,11 @@
  * image), trained on the group's windows; threshold from held-out validation windows (LID-DS):
  * see trainGroup.
  */
-import { IsolationForest, matrix } from './forest.js';
+import { IsolationForest, matrix, type Matrix } from './forest.js';
 import type { DetectOptions } from './options.js';
 import type { ContainerRef, WindowFacts } from './facts.js';
-import { COUNT_FEATURES, NOVELTY_FEATURES, featureNames, featurize, items, mixVocabulary, seenSets, type NoveltyKind, type Seen } from './features.js';
-import { entropyWeights, smoothRows } from './weights.js';
+import { COUNT_FEATURES, NOVELTY_FEATURES, RESOURCE_FEATURES, featureNames, featurize, hasResources, items, mixVocabulary, seenSets, type NoveltyKind, type Seen } from './features.js';
+import { entropyWeights, groupShares, smoothRows } from './weights.js';
 
 export { DEFAULT_OPTIONS, type DetectOptions } from './options.js';
 
@@ -23,6 +23,8 @@ export interface GroupModel {
   vocab: string[];
   features: string[];
   seen: Record<NoveltyKind, string[]>;
+  /** The baseline had resource samples (else the resource features stay 0 when scoring). */
+  resources: boolean;
   forest: IsolationForest;
   /** Highest training value of each feature: a reason must exceed it. */
   upper: number[];
@@ -36,7 +38,7 @@ export interface GroupModel {
 
 /** Columns smoothed: counts and mix, never novelty (a new program is news once, at full strength). */
 function smoothColumns(d: number): number[] {
-  const skip = new Set(NOVELTY_FEATURES.map((_, i) => COUNT_FEATURES.length + i));
+  const skip = new Set(NOVELTY_FEATURES.map((_, i) => COUNT_FEATURES.length + RESOURCE_FEATURES.length + i));
   return Array.from({ length: d }, (_, i) => i).filter((i) => !skip.has(i));
 }
 
@@ -44,8 +46,8 @@ export function windowSeconds(windowMs: number): number {
   return windowMs / 1000;
 }
 
-function rowsOf(windows: WindowFacts[], windowMs: number, vocab: string[], seen: Seen, opts: DetectOptions): number[][] {
-  const rows = windows.map((w) => featurize(w, windowSeconds(windowMs), vocab, seen));
+function rowsOf(windows: WindowFacts[], windowMs: number, vocab: string[], seen: Seen, opts: DetectOptions, resources: boolean): number[][] {
+  const rows = windows.map((w) => featurize(w, windowSeconds(windowMs), vocab, seen, resources));
   return smoothRows(rows, smoothColumns(featureNames(vocab).length), opts.smoothing);
 }
 
@@ -53,6 +55,7 @@ const setSeen = (sets: Record<NoveltyKind, Set<string>>): Seen => (k, x) => sets
 
 interface Fit {
   vocab: string[];
+  resources: boolean;
   sets: Record<NoveltyKind, Set<string>>;
   features: string[];
   forest: IsolationForest;
@@ -67,35 +70,68 @@ function fitOn(series: Series[], keep: (s: number, i: number) => boolean, window
   const vocab = mixVocabulary(trainWindows);
   const sets = seenSets(trainWindows);
   const features = featureNames(vocab);
+  const resources = opts.resources && hasResources(trainWindows);
   const trainRows: number[][] = [];
   const heldRows: number[][] = [];
   series.forEach((s, si) => {
     // Smoothing runs along each whole series, so held-out rows carry their past.
-    rowsOf(s.windows, windowMs, vocab, setSeen(sets), opts).forEach((r, i) => (keep(si, i) ? trainRows : heldRows).push(r));
+    rowsOf(s.windows, windowMs, vocab, setSeen(sets), opts, resources).forEach((r, i) => (keep(si, i) ? trainRows : heldRows).push(r));
   });
   const X = matrix(trainRows, features.length);
-  const forest = IsolationForest.fit(X, { trees: opts.trees, sampleSize: opts.sampleSize, seed, weights: opts.weighting ? entropyWeights(X) : null });
-  return { vocab, sets, features, forest, trainRows, heldRows };
+  const forest = IsolationForest.fit(X, { trees: opts.trees, sampleSize: opts.sampleSize, seed, weights: selectionWeights(X, opts) });
+  return { vocab, resources, sets, features, forest, trainRows, heldRows };
+}
+
+/** Feature group of each column: 0 counts, 1 resources, 2 novelty, 3 syscall mix. */
+function featureGroups(d: number): number[] {
+  const c = COUNT_FEATURES.length;
+  const r = c + RESOURCE_FEATURES.length;
+  const n = r + NOVELTY_FEATURES.length;
+  return Array.from({ length: d }, (_, f) => (f < c ? 0 : f < r ? 1 : f < n ? 2 : 3));
+}
+
+function selectionWeights(X: Matrix, opts: DetectOptions): Float64Array | null {
+  const w = opts.weighting ? entropyWeights(X) : opts.groupShares ? new Float64Array(X.d).fill(1) : null;
+  return w && opts.groupShares ? groupShares(w, featureGroups(X.d)) : w;
 }
 
 export const FOLDS = 4;
 
 /**
+ * The validation fold of each window (−1: training only). With two or more baseline recordings (and
+ * `validation: 'recordings'`), whole recordings are held out: what a new normal recording looks like
+ * to a model that never saw it (its start-up, its own noise) is exactly what the threshold must
+ * cover, as LID-DS does with its validation recordings. A single recording is cut into FOLDS
+ * contiguous time blocks instead (series shorter than FOLDS windows only train).
+ */
+export function foldsOf(series: Series[], opts: DetectOptions): { folds: number; byRecording: boolean; of: (si: number, i: number) => number } {
+  const captures = [...new Set(series.filter((s) => s.windows.length > 0).map((s) => `${s.ref.host}\0${s.ref.capture}`))];
+  if (opts.validation === 'recordings' && captures.length >= 2) {
+    const folds = Math.min(FOLDS, captures.length);
+    const fold = series.map((s) => captures.indexOf(`${s.ref.host}\0${s.ref.capture}`) % folds);
+    return { folds, byRecording: true, of: (si) => fold[si]! };
+  }
+  return {
+    folds: series.some((s) => s.windows.length >= FOLDS) ? FOLDS : 0,
+    byRecording: false,
+    of: (si, i) => {
+      const n = series[si]!.windows.length;
+      return n >= FOLDS ? Math.floor((i * FOLDS) / n) : -1;
+    },
+  };
+}
+
+/**
  * Trains one group from its baseline series. The threshold follows LID-DS (the highest score on
- * normal windows the model was not trained on) with every baseline window used once for validation:
- * each series is cut into FOLDS contiguous blocks of time; for each block a forest trained on the
- * other blocks scores it (novelty counted against the other blocks). The model itself is then
- * trained on every window. Series with fewer than FOLDS windows only train; with none long enough,
+ * normal windows the model was not trained on) with every baseline window used once for validation
+ * (foldsOf): for each fold a forest trained on the other folds scores it (novelty counted against
+ * the other folds). The model itself is then trained on every window. With no fold to hold out,
  * the threshold comes from the training windows' own scores (and the CLI warns).
  */
 export function trainGroup(series: Series[], windowMs: number, opts: DetectOptions): GroupModel {
-  const foldOf = (si: number, i: number) => {
-    const n = series[si]!.windows.length;
-    return n >= FOLDS ? Math.floor((i * FOLDS) / n) : -1;
-  };
+  const { folds, byRecording, of: foldOf } = foldsOf(series, opts);
   const heldScores: number[] = [];
-  for (let k = 0; k < FOLDS; k++) {
-    if (!series.some((s) => s.windows.length >= FOLDS)) break;
+  for (let k = 0; k < folds; k++) {
     const fit = fitOn(series, (si, i) => foldOf(si, i) !== k, windowMs, opts, opts.seed + k + 1);
     if (fit.heldRows.length === 0 || fit.trainRows.length === 0) continue;
     const scores = fit.forest.score(matrix(fit.heldRows, fit.features.length), opts.extension, opts.tolerance);
@@ -117,12 +153,14 @@ export function trainGroup(series: Series[], windowMs: number, opts: DetectOptio
     image: first.image,
     containers: [...new Set(series.map((s) => s.ref.containerId))],
     vocab: fit.vocab,
+    resources: fit.resources,
     features,
     seen: Object.fromEntries(Object.entries(fit.sets).map(([k, v]) => [k, [...v].sort()])) as Record<NoveltyKind, string[]>,
     forest,
     upper,
     inlierAttribution: [...inlier],
-    threshold: Math.min(1, max + opts.margin + opts.spread * (max - median)),
+    // The spread term guards the max of few time-block windows; held-out recordings are the real thing.
+    threshold: Math.min(1, max + opts.margin + (byRecording ? 0 : opts.spread) * (max - median)),
     thresholdSource: held > 0 ? 'validation' : 'training',
     trainWindows: trainRows.length,
     validationWindows: held,
@@ -138,15 +176,20 @@ export interface ScoredWindow {
 
 export function scoreSeries(model: GroupModel, s: Series, windowMs: number, opts: DetectOptions): ScoredWindow[] {
   const sets = Object.fromEntries(Object.entries(model.seen).map(([k, v]) => [k, new Set(v)])) as Record<NoveltyKind, Set<string>>;
-  const rows = rowsOf(s.windows, windowMs, model.vocab, setSeen(sets), opts);
+  const rows = rowsOf(s.windows, windowMs, model.vocab, setSeen(sets), opts, model.resources);
   return scoreRows(model.forest, s.windows, rows, opts);
+}
+
+/** The feature rows a group's model was trained on (for side-by-side comparisons in the bench). */
+export function trainingRows(model: GroupModel, series: Series[], windowMs: number, opts: DetectOptions): number[][] {
+  const sets = Object.fromEntries(Object.entries(model.seen).map(([k, v]) => [k, new Set(v)])) as Record<NoveltyKind, Set<string>>;
+  return series.flatMap((s) => rowsOf(s.windows, windowMs, model.vocab, setSeen(sets), opts, model.resources));
 }
 
 function scoreRows(forest: IsolationForest, windows: WindowFacts[], rows: number[][], opts: DetectOptions): ScoredWindow[] {
   if (rows.length === 0) return [];
   const X = matrix(rows, forest.d);
-  const scores = forest.score(X, opts.extension, opts.tolerance);
-  return windows.map((facts, i) => ({ facts, row: rows[i]!, score: scores[i]!, attribution: forest.attribute(X, i, opts.extension, opts.tolerance) }));
+  return windows.map((facts, i) => ({ facts, row: rows[i]!, ...forest.scoreAndAttribute(X, i, opts.extension, opts.tolerance) }));
 }
 
 /**
@@ -163,10 +206,11 @@ export function selfScore(s: Series, windowMs: number, opts: DetectOptions): { m
   }
   const seen: Seen = (k, x) => s.windows.length < 3 || (counts[k].get(x) ?? 0) > 1;
   const vocab = mixVocabulary(s.windows);
-  const rows = rowsOf(s.windows, windowMs, vocab, seen, opts);
+  const resources = opts.resources && hasResources(s.windows);
+  const rows = rowsOf(s.windows, windowMs, vocab, seen, opts, resources);
   const features = featureNames(vocab);
   const X = matrix(rows, features.length);
-  const forest = IsolationForest.fit(X, { trees: opts.trees, sampleSize: opts.sampleSize, seed: opts.seed, weights: opts.weighting ? entropyWeights(X) : null });
+  const forest = IsolationForest.fit(X, { trees: opts.trees, sampleSize: opts.sampleSize, seed: opts.seed, weights: selectionWeights(X, opts) });
   const scored = scoreRows(forest, s.windows, rows, opts);
   const sorted = scored.map((x) => x.score).sort((a, b) => a - b);
   const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1)))]!;
@@ -181,7 +225,7 @@ export function selfScore(s: Series, windowMs: number, opts: DetectOptions): { m
   const selfSets = Object.fromEntries(Object.entries(counts).map(([k, m]) => [k, [...m].filter(([, c]) => c > 1 || s.windows.length < 3).map(([x]) => x)])) as Record<NoveltyKind, string[]>;
   return {
     model: {
-      name: s.ref.name, image: s.ref.image, containers: [s.ref.containerId], vocab, features, seen: selfSets, forest,
+      name: s.ref.name, image: s.ref.image, containers: [s.ref.containerId], vocab, features, seen: selfSets, resources, forest,
       upper: median, inlierAttribution: [...inlier], threshold, thresholdSource: 'self', trainWindows: rows.length, validationWindows: 0,
     },
     scored,

@@ -52,3 +52,18 @@ export function smoothRows(rows: number[][], columns: readonly number[], alpha: 
   }
   return out;
 }
+
+/**
+ * Equal selection shares per feature group (counts, resources, novelty, syscall mix), the entropy
+ * weights deciding within each group. Why: the mix has up to 64 columns, all views of one thing
+ * (which syscalls the window made), against 6 resource and 6 novelty columns; with per-column
+ * weights the mix takes most splits and the range extension's chance to isolate a window by "CPU
+ * 5× higher" or "a new program" (its selection probability) shrinks with the vocabulary size.
+ * `groups[f]` is the group index of column f.
+ */
+export function groupShares(weights: Float64Array, groups: readonly number[]): Float64Array {
+  const total = new Map<number, number>();
+  groups.forEach((g, f) => total.set(g, (total.get(g) ?? 0) + weights[f]!));
+  const k = total.size;
+  return weights.map((w, f) => (total.get(groups[f]!)! > 0 ? w / total.get(groups[f]!)! / k : 0));
+}

