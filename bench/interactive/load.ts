@@ -6,7 +6,7 @@
  * medians are compared.
  *
  *   node -e "import('./dist/bench/interactive/load.js').then(m=>m.main(process.argv.slice(1)))" -- \
- *     [--events 10000000] [--small 100] [--small-events 100000] [--rounds 5] [--threads N] [--capture PATH]
+ *     [--events 10000000 (0: skip)] [--small 100 (0: skip)] [--small-events 100000] [--rounds 5] [--threads N] [--capture PATH]
  */
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -58,9 +58,11 @@ export async function main(argv: string[]): Promise<void> {
   const given = opt(argv, 'capture', '');
   const dir = mkdtempSync(join(tmpdir(), 'contxray-bench-load-'));
   try {
-    const big = given || join(dir, 'big.arrow');
-    if (!given) await writeSyntheticCapture(big, { events });
-    await shape(`one capture of ${events} events`, [big], join(dir, 'big-parquet'), rounds, threads);
+    if (events > 0 || given) {
+      const big = given || join(dir, 'big.arrow');
+      if (!given) await writeSyntheticCapture(big, { events });
+      await shape(`one capture of ${given ? 'the given' : events} events`, [big], join(dir, 'big-parquet'), rounds, threads);
+    }
     if (small > 0) {
       // One capture written, the others copies: each is still read, decoded and appended on its own.
       const first = join(dir, 'small-0.arrow');
