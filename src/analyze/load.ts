@@ -10,7 +10,7 @@
  * i % shares; every share reads the whole stream but decodes only its own batches), small ones are
  * dealt out whole. `CONTXRAY_LOAD_THREADS=1` (or `threads: 1`) loads on the main thread alone.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { statSync } from 'node:fs';
@@ -39,7 +39,8 @@ export type Progress = (info: { path: string; rows: number; bytes: number }) => 
 export interface LoadOptions {
   /**
    * Loaders (the main thread and threads - 1 workers); default CONTXRAY_LOAD_THREADS, else the
-   * cores (at most 4). Given either way, it is used even for captures too small to gain from it.
+   * cores (at most 4), or 1 when the load average is already at the core count. Given either way,
+   * it is used even for captures too small to gain from it.
    */
   threads?: number;
   /** Captures at least this big are split by record batch across the loaders (default 16 MiB). */
@@ -139,7 +140,12 @@ function plan(paths: string[], sizes: number[], threads: number, splitMinBytes: 
 function loadThreads(option?: number): { threads: number; asked: boolean } {
   const env = process.env.CONTXRAY_LOAD_THREADS;
   const asked = option ?? (env !== undefined && env !== '' ? Number(env) : undefined);
-  if (asked === undefined) return { threads: Math.min(availableParallelism(), MAX_THREADS), asked: false };
+  if (asked === undefined) {
+    // Workers only pay off on idle cores: they add a copy of their rows (~half an append's cost),
+    // so on a machine already busy on every core (load average ≥ cores) one loader is faster.
+    const cores = availableParallelism();
+    return { threads: loadavg()[0]! >= cores ? 1 : Math.min(cores, MAX_THREADS), asked: false };
+  }
   if (!Number.isInteger(asked) || asked < 1 || asked > 64) throw new UsageError('bad-threads', `CONTXRAY_LOAD_THREADS must be a whole number from 1 to 64 (got ${String(option ?? env)})`);
   return { threads: asked, asked: true };
 }
