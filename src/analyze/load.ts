@@ -159,6 +159,7 @@ function fileSize(path: string): number {
   }
 }
 
+// The worker module compiled beside this one (dist/ in the repo and in an installed package alike).
 const WORKER = new URL('./load-worker.js', import.meta.url);
 
 /** Share 0 on this thread into `conn`, the others in workers into databases in `dir`. */
