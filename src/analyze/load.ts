@@ -1,105 +1,246 @@
 /**
- * Captures → DuckDB, without a per-row JavaScript object on the bulk path.
+ * Captures → DuckDB, on every core. Each kind has its own table `ev_<kind>` holding only that
+ * kind's columns (append.ts does the column copying).
  *
- * Each kind has its own table `ev_<kind>` holding only that kind's columns. Numbers, timestamps and
- * validity bitmaps go into DuckDB data chunks by memory copy from the Arrow buffers; booleans are
- * unpacked from bits; dictionary strings become UINTEGER ids into one global `strings` table (ids
- * are remapped from each file's own dictionary so many captures share one id space); the few
- * non-dictionary strings (argv, labels, addresses) are set per value — they belong to rare kinds.
+ * DuckDB's appends are most of a load's time and an appender runs on the thread that calls it, so
+ * the work is split into shares: the main thread appends its share into the analysis database
+ * while each load worker (load-worker.ts) appends its share into a database of its own; then the
+ * workers' databases are copied in (load-merge.ts; DuckDB does that on all threads), so the result
+ * is one database as before. A big capture is split by record batch (batch i goes to share
+ * i % shares; every share reads the whole stream but decodes only its own batches), small ones are
+ * dealt out whole. `CONTXRAY_LOAD_THREADS=1` (or `threads: 1`) loads on the main thread alone.
  */
-import duckdb from '@duckdb/node-bindings';
-import {
-  BOOLEAN,
-  DuckDBDataChunk,
-  UBIGINT,
-  UINTEGER,
-  USMALLINT,
-  UTINYINT,
-  INTEGER,
-  BIGINT,
-  TIMESTAMP_NS,
-  VARCHAR,
-  LIST,
-  listValue,
-  type DuckDBAppender,
-  type DuckDBConnection,
-  type DuckDBType,
-  type DuckDBValue,
-} from '@duckdb/node-api';
-import type { Data, RecordBatch, Vector } from 'apache-arrow';
-import { formatAddress } from '../capture/addr.js';
-import { CaptureReader, type CaptureMeta } from '../capture/reader.js';
-import { KINDS, columnsOf, type Column, type ColumnType, type Kind } from '../capture/schema.js';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { statSync } from 'node:fs';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { GlobalStrings, kindColumns, tableDdl } from './append.js';
+import { loadUnits, type ErrorMessage, type LoadUnit, type UnitResult } from './load-part.js';
+import { mergeWorkerDatabase } from './load-merge.js';
+import type { WorkerInput } from './load-worker.js';
+import type { CaptureMeta } from '../capture/reader.js';
+import { KINDS } from '../capture/schema.js';
+import { CaptureError, ContxrayError, OutputError, QueryError, RecorderError, SelectionError, UsageError } from '../util/errors.js';
+import { privateTempDir, removeTempDir } from '../util/outfile.js';
 
-const CHUNK = 2048; // DuckDB's vector size
-
-const DUCK_TYPES: Record<ColumnType, DuckDBType> = {
-  u8: UTINYINT,
-  u16: USMALLINT,
-  u32: UINTEGER,
-  u64: UBIGINT,
-  i32: INTEGER,
-  i64: BIGINT,
-  bool: BOOLEAN,
-  timestamp: TIMESTAMP_NS,
-  dict: UINTEGER,
-  utf8: VARCHAR,
-  utf8_list: LIST(VARCHAR),
-  addr: VARCHAR,
-};
-const WIDTH: Partial<Record<ColumnType, number>> = { u8: 1, u16: 2, u32: 4, u64: 8, i32: 4, i64: 8, timestamp: 8 };
-
-export function kindColumns(kind: Kind): Column[] {
-  return columnsOf(kind).filter((c) => c.name !== 'kind');
-}
-
-/** DDL for the raw tables; names are ours, never from a capture. */
-export function tableDdl(): string {
-  const tables = KINDS.map((kind) => {
-    const cols = kindColumns(kind).map((c) => `"${c.name}" ${DUCK_TYPES[c.type].toString()}`);
-    return `CREATE TABLE ev_${kind} (capture_id USMALLINT, ${cols.join(', ')});`;
-  });
-  return [
-    ...tables,
-    'CREATE TABLE strings (id UINTEGER PRIMARY KEY, value VARCHAR);',
-    'CREATE TABLE capture_files (capture_id USMALLINT, capture VARCHAR, path VARCHAR, host VARCHAR, kernel VARCHAR, arch VARCHAR, format_version VARCHAR, boot_time_ns VARCHAR, options VARCHAR, recorder VARCHAR, recorder_started_at TIMESTAMP_NS, warning VARCHAR, truncated_strings UBIGINT);',
-    'CREATE TABLE syscall_names (capture_id USMALLINT, compat BOOLEAN, nr INTEGER, name VARCHAR, arch VARCHAR);',
-  ].join('\n');
-}
+export { kindColumns, tableDdl };
 
 export interface LoadResult {
   rows: number;
+  /** Loaders that ran: the main thread and its workers. */
+  threads: number;
   warnings: string[];
   metas: CaptureMeta[];
 }
 
 export type Progress = (info: { path: string; rows: number; bytes: number }) => void;
 
+export interface LoadOptions {
+  /**
+   * Loaders (the main thread and threads - 1 workers); default CONTXRAY_LOAD_THREADS, else the
+   * cores (at most 4), or 1 when the load average is already at the core count. Given either way,
+   * it is used even for captures too small to gain from it.
+   */
+  threads?: number;
+  /** Captures at least this big are split by record batch across the loaders (default 16 MiB). */
+  splitMinBytes?: number;
+}
+
+/** Below this much capture in all, a worker costs more to start (~0.2 s: Node, DuckDB) than it saves. */
+const PARALLEL_MIN_BYTES = 8 * 1024 * 1024;
+/** A capture this big is split by record batch across all loaders; smaller ones go whole. */
+const SPLIT_MIN_BYTES = 16 * 1024 * 1024;
+const MAX_THREADS = 4;
+
 /** Loads captures into an open connection whose tables were created with tableDdl(). */
-export async function loadCaptures(conn: DuckDBConnection, paths: string[], progress?: Progress): Promise<LoadResult> {
+export async function loadCaptures(conn: DuckDBConnection, paths: string[], progress?: Progress, opts: LoadOptions = {}): Promise<LoadResult> {
+  const sizes = paths.map(fileSize);
+  const { threads, asked } = loadThreads(opts.threads);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const parallel = threads > 1 && (asked || total >= PARALLEL_MIN_BYTES);
+  const shares = parallel ? plan(paths, sizes, threads, opts.splitMinBytes ?? SPLIT_MIN_BYTES) : [paths.map((path, captureId) => whole(captureId, path))];
   const strings = new GlobalStrings();
-  const appenders = new Map<Kind, DuckDBAppender>();
-  for (const kind of KINDS) appenders.set(kind, await conn.createAppender(`ev_${kind}`));
+  let rows = 0;
+  const perCapture = new Array<number>(paths.length).fill(0);
+  const count = (unit: LoadUnit, n: number, bytes: number) => {
+    rows += n;
+    perCapture[unit.captureId]! += n;
+    progress?.({ path: unit.path, rows, bytes });
+  };
+  let results: UnitResult[];
+  let workerDbs: string[] = [];
+  let dir: string | null = null;
+  try {
+    if (shares.length === 1) results = await loadUnits(conn, shares[0]!, strings, count);
+    else {
+      dir = privateTempDir('contxray-load-');
+      ({ results, workerDbs } = await loadInParallel(conn, shares, strings, count, dir));
+    }
+    // A split capture that met damage is loaded again whole, on this thread: where one reader stops is the rule.
+    const redo = [...new Set(results.filter((r) => r.redo).map((r) => r.captureId))];
+    if (redo.length > 0) {
+      for (const kind of KINDS) await conn.run(`DELETE FROM ev_${kind} WHERE capture_id IN (${redo.join(', ')})`);
+      results = results.filter((r) => !redo.includes(r.captureId));
+      for (const id of redo) rows -= perCapture[id]!; // progress counts them again
+      results.push(...(await loadUnits(conn, redo.map((id) => whole(id, paths[id]!)), strings, count)));
+    }
+    await strings.store(conn);
+    for (const db of workerDbs) await mergeWorkerDatabase(conn, db, redo);
+  } finally {
+    if (dir) removeTempDir(dir);
+  }
+  return { ...(await finish(conn, paths, results)), threads: shares.length };
+}
+
+/** Capture metadata rows, warnings in capture order, truncation counts summed over a capture's shares. */
+async function finish(conn: DuckDBConnection, paths: string[], results: UnitResult[]): Promise<Omit<LoadResult, 'threads'>> {
   const warnings: string[] = [];
   const metas: CaptureMeta[] = [];
   let rows = 0;
-  for (const [captureId, path] of paths.entries()) {
-    const reader = await CaptureReader.open(path);
-    const remap = new Map<string, Int32Array>(); // column -> local dictionary id -> global id
-    const cut = new StringCaps();
-    for (const { kind, batch } of reader.batches()) {
-      appendBatch(appenders.get(kind)!, kind, batch, captureId, strings, remap, cut);
-      rows += batch.numRows;
-      progress?.({ path, rows, bytes: reader.fileBytes });
-    }
-    const warning = reader.warning();
-    if (warning) warnings.push(warning);
-    metas.push(reader.meta);
-    await insertCaptureMeta(conn, captureId, reader.meta, warning, cut.truncated);
+  for (const [captureId] of paths.entries()) {
+    const mine = results.filter((r) => r.captureId === captureId).sort((a, b) => a.part - b.part);
+    const first = mine[0]!;
+    const entries = new Set(mine.flatMap((r) => r.cutEntries));
+    const cut = mine.reduce((n, r) => n + r.cutValues, 0) + entries.size;
+    rows += mine.reduce((n, r) => n + r.rows, 0);
+    if (first.warning) warnings.push(first.warning);
+    metas.push(first.meta);
+    await insertCaptureMeta(conn, captureId, first.meta, first.warning, cut);
   }
-  for (const a of appenders.values()) a.closeSync();
-  await strings.store(conn);
   return { rows, warnings, metas };
+}
+
+function whole(captureId: number, path: string): LoadUnit {
+  return { captureId, path, part: 0, parts: 1 };
+}
+
+/** Shares for `threads` loaders: big captures split across all, the others dealt out biggest first to the least loaded. */
+function plan(paths: string[], sizes: number[], threads: number, splitMinBytes: number): LoadUnit[][] {
+  const shares: LoadUnit[][] = Array.from({ length: threads }, () => []);
+  const load = new Array<number>(threads).fill(0);
+  const order = [...paths.keys()].sort((a, b) => sizes[b]! - sizes[a]!);
+  for (const id of order) {
+    if (sizes[id]! >= splitMinBytes) {
+      for (let part = 0; part < threads; part++) {
+        shares[part]!.push({ captureId: id, path: paths[id]!, part, parts: threads });
+        load[part]! += sizes[id]! / threads;
+      }
+      continue;
+    }
+    const least = load.indexOf(Math.min(...load));
+    shares[least]!.push(whole(id, paths[id]!));
+    load[least]! += sizes[id]!;
+  }
+  // Back in capture order within a share, as one loader would have gone.
+  for (const s of shares) s.sort((a, b) => a.captureId - b.captureId);
+  return shares.filter((s, i) => i === 0 || s.length > 0);
+}
+
+function loadThreads(option?: number): { threads: number; asked: boolean } {
+  const env = process.env.CONTXRAY_LOAD_THREADS;
+  const asked = option ?? (env !== undefined && env !== '' ? Number(env) : undefined);
+  if (asked === undefined) {
+    // Workers only pay off on idle cores: they add a copy of their rows (~half an append's cost),
+    // so on a machine already busy on every core (load average ≥ cores) one loader is faster.
+    const cores = availableParallelism();
+    return { threads: loadavg()[0]! >= cores ? 1 : Math.min(cores, MAX_THREADS), asked: false };
+  }
+  if (!Number.isInteger(asked) || asked < 1 || asked > 64) throw new UsageError('bad-threads', `CONTXRAY_LOAD_THREADS must be a whole number from 1 to 64 (got ${String(option ?? env)})`);
+  return { threads: asked, asked: true };
+}
+
+/** Size for planning only; the reader checks the file itself and names what is wrong with it. */
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+// The worker module compiled beside this one (dist/ in the repo and in an installed package alike).
+const WORKER = new URL('./load-worker.js', import.meta.url);
+
+/** Share 0 on this thread into `conn`, the others in workers into databases in `dir`. */
+async function loadInParallel(
+  conn: DuckDBConnection,
+  shares: LoadUnit[][],
+  strings: GlobalStrings,
+  count: (unit: LoadUnit, n: number, bytes: number) => void,
+  dir: string,
+): Promise<{ results: UnitResult[]; workerDbs: string[] }> {
+  let failed: Error | null = null;
+  const workerDbs = shares.slice(1).map((_, i) => join(dir, `worker-${i + 1}.duckdb`));
+  const workers = shares.slice(1).map((units, i) => runWorker({ db: workerDbs[i]!, units }, count));
+  // Never left rejected and unwatched: the first failure stops this thread's share too.
+  const settled = workers.map((w) =>
+    w.promise.then(
+      (results) => results,
+      (err: Error) => {
+        failed ??= err;
+        return [] as UnitResult[];
+      },
+    ),
+  );
+  try {
+    const mine = await loadUnits(conn, shares[0]!, strings, async (unit, n, bytes) => {
+      count(unit, n, bytes);
+      // Let the workers' progress messages (and a failure) in between batches.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (failed) throw failed;
+    });
+    const theirs = await Promise.all(settled);
+    if (failed) throw failed;
+    return { results: [...mine, ...theirs.flat()], workerDbs };
+  } finally {
+    for (const w of workers) await w.stop();
+  }
+}
+
+interface RunningWorker {
+  promise: Promise<UnitResult[]>;
+  /** Terminates the worker if it still runs, and waits until it has exited (its database is closed). */
+  stop(): Promise<void>;
+}
+
+function runWorker(input: WorkerInput, count: (unit: LoadUnit, n: number, bytes: number) => void): RunningWorker {
+  const worker = new Worker(WORKER, { workerData: input });
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const promise = new Promise<UnitResult[]>((resolve, reject) => {
+    let results: UnitResult[] | null = null;
+    worker.on('message', (m: { type: 'rows'; unit: LoadUnit; rows: number; bytes: number } | { type: 'done'; results: UnitResult[] } | { type: 'error'; error: ErrorMessage }) => {
+      if (m.type === 'rows') count(m.unit, m.rows, m.bytes);
+      else if (m.type === 'done') results = m.results;
+      else reject(fromErrorMessage(m.error));
+    });
+    worker.once('error', (err) => reject(new CaptureError('load-failed', `load worker failed: ${err.message}`, { cause: err })));
+    // Resolved on exit, not on 'done': the worker's database must be closed before it is attached.
+    worker.once('exit', (code) => (results ? resolve(results) : reject(new CaptureError('load-failed', `load worker exited (${code}) before it finished`))));
+  });
+  return {
+    promise,
+    stop: async () => {
+      await worker.terminate();
+      await exited;
+    },
+  };
+}
+
+const CLASSES: Record<string, new (code: string, message: string) => ContxrayError> = {
+  CaptureError,
+  UsageError,
+  OutputError,
+  QueryError,
+  SelectionError,
+  RecorderError,
+};
+
+/** A worker's error as the domain error it was, code and message intact. */
+function fromErrorMessage(e: ErrorMessage): Error {
+  const Class = CLASSES[e.name];
+  if (Class && e.code) return new Class(e.code, e.message);
+  return new CaptureError('load-failed', `loading failed: ${e.message}`);
 }
 
 async function insertCaptureMeta(conn: DuckDBConnection, id: number, meta: CaptureMeta, warning: string | null, truncatedStrings: number): Promise<void> {
@@ -140,192 +281,4 @@ async function insertCaptureMeta(conn: DuckDBConnection, id: number, meta: Captu
     }
   }
   app.closeSync();
-}
-
-/** One id space for every dictionary string of every capture. */
-class GlobalStrings {
-  private readonly ids = new Map<string, number>();
-  idOf(value: string): number {
-    let id = this.ids.get(value);
-    if (id === undefined) {
-      id = this.ids.size;
-      this.ids.set(value, id);
-    }
-    return id;
-  }
-  async store(conn: DuckDBConnection): Promise<void> {
-    const app = await conn.createAppender('strings');
-    for (const [value, id] of this.ids) {
-      app.appendUInteger(id);
-      app.appendVarchar(value);
-      app.endRow();
-    }
-    app.closeSync();
-  }
-}
-
-/** Global ids for a batch's dictionary indices (extending the file's mapping for new entries). */
-function remapDictionary(column: Column, data: Data, strings: GlobalStrings, remap: Map<string, Int32Array>, cut: StringCaps): Uint32Array {
-  const dict = (data as unknown as { dictionary: Vector }).dictionary;
-  let map = remap.get(column.name) ?? new Int32Array(0);
-  if (map.length < dict.length) {
-    const grown = new Int32Array(dict.length);
-    grown.set(map);
-    // Entries are read as bytes and cut before they become JS strings: a hostile 10 MB path is
-    // never decoded whole, let alone kept.
-    let j = 0;
-    for (const chunk of dict.data) {
-      const offsets = chunk.valueOffsets as Int32Array;
-      const bytes = chunk.values as Uint8Array;
-      for (let k = 0; k < chunk.length; k++, j++) {
-        if (j < map.length) continue;
-        grown[j] = strings.idOf(cut.text(bytes, offsets[k]!, offsets[k + 1]!, column.maxBytes));
-      }
-    }
-    map = grown;
-    remap.set(column.name, map);
-  }
-  const local = data.values as Int32Array;
-  const out = new Uint32Array(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = map[local[i]!] ?? 0;
-  return out;
-}
-
-/** Cuts loaded strings to their column's cap (schema.ts `maxBytes`/`maxItems`) and counts the cuts. */
-class StringCaps {
-  truncated = 0;
-
-  /** UTF-8 bytes [start, end) as text, at most `max` bytes, cut on a character boundary. */
-  text(bytes: Uint8Array, start: number, end: number, max = Infinity): string {
-    if (end - start > max) {
-      this.truncated++;
-      end = cutEnd(bytes, start, max);
-    }
-    return utf8.decode(bytes.subarray(start, end));
-  }
-
-  /** Row `row` of a utf8 column. */
-  utf8At(data: Data, row: number, max?: number): string {
-    const offsets = data.valueOffsets as Int32Array;
-    const i = data.offset + row;
-    return this.text(data.values as Uint8Array, offsets[i]!, offsets[i + 1]!, max);
-  }
-
-  /** Row `row` of a list<utf8> column: at most maxItems elements and maxBytes bytes in all (one count per cut row). */
-  listAt(data: Data, row: number, maxBytes = Infinity, maxItems = Infinity): string[] {
-    const lists = data.valueOffsets as Int32Array;
-    const child = data.children[0]!;
-    const offsets = child.valueOffsets as Int32Array;
-    const bytes = child.values as Uint8Array;
-    const i = data.offset + row;
-    const out: string[] = [];
-    let left = maxBytes;
-    let cut = false;
-    for (let e = lists[i]!; e < lists[i + 1]!; e++) {
-      if (out.length >= maxItems) {
-        cut = true;
-        break;
-      }
-      const start = offsets[child.offset + e]!;
-      let end = offsets[child.offset + e + 1]!;
-      if (end - start > left) {
-        cut = true;
-        end = cutEnd(bytes, start, left);
-      }
-      left -= end - start;
-      out.push(utf8.decode(bytes.subarray(start, end)));
-      if (cut) break;
-    }
-    if (cut) this.truncated++;
-    return out;
-  }
-}
-
-/** start + max, moved back so it does not split a UTF-8 character. */
-function cutEnd(bytes: Uint8Array, start: number, max: number): number {
-  let end = start + max;
-  while (end > start && (bytes[end]! & 0xc0) === 0x80) end--;
-  return end;
-}
-
-const utf8 = new TextDecoder('utf-8');
-
-function unpackBits(bits: Uint8Array, offset: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = (bits[(offset + i) >> 3]! >> ((offset + i) & 7)) & 1;
-  return out;
-}
-
-function appendBatch(app: DuckDBAppender, kind: Kind, batch: RecordBatch, captureId: number, strings: GlobalStrings, remap: Map<string, Int32Array>, cut: StringCaps): void {
-  const cols = kindColumns(kind);
-  const types = [USMALLINT, ...cols.map((c) => DUCK_TYPES[c.type])];
-  const sources = cols.map((c) => {
-    const vector = batch.getChild(c.name)!;
-    const data = vector.data[0]!;
-    if (c.type === 'dict') return { c, data, vector, bytes: remapDictionary(c, data, strings, remap, cut) as ArrayBufferView };
-    if (c.type === 'bool') return { c, data, vector, bytes: unpackBits(data.values as Uint8Array, data.offset, data.length) as ArrayBufferView };
-    if (WIDTH[c.type]) return { c, data, vector, bytes: data.values as ArrayBufferView };
-    return { c, data, vector, bytes: null };
-  });
-  const captureIds = new Uint16Array(CHUNK).fill(captureId);
-  // One chunk per batch, reset between slices; vectors are fetched once (each fetch crosses N-API).
-  let chunk = DuckDBDataChunk.create(types, CHUNK);
-  const hasValues = sources.some((s) => s.bytes === null);
-  let vectors = types.map((_, i) => duckdb.data_chunk_get_vector(chunk.chunk, i));
-  for (let r0 = 0; r0 < batch.numRows; r0 += CHUNK) {
-    const n = Math.min(CHUNK, batch.numRows - r0);
-    if (r0 > 0) {
-      if (hasValues) {
-        // The value-setting path keeps per-vector state in JS; a fresh chunk keeps it honest.
-        chunk = DuckDBDataChunk.create(types, n);
-        vectors = types.map((_, i) => duckdb.data_chunk_get_vector(chunk.chunk, i));
-      } else duckdb.data_chunk_reset(chunk.chunk);
-    }
-    if (hasValues) chunk.rowCount = n;
-    copyInto(vectors[0]!, captureIds, 0, n, 2);
-    sources.forEach(({ c, data, vector, bytes }, i) => {
-      const col = i + 1;
-      if (bytes) {
-        const width = c.type === 'dict' ? 4 : c.type === 'bool' ? 1 : WIDTH[c.type]!;
-        copyInto(vectors[col]!, bytes, r0, n, width);
-        if (data.nullCount > 0) copyValidity(vectors[col]!, data, r0, n);
-      } else {
-        chunk.setColumnValues(col, sliceValues(c, data, vector, r0, n, cut));
-      }
-    });
-    duckdb.data_chunk_set_size(chunk.chunk, n);
-    app.appendDataChunk(chunk);
-  }
-}
-
-/** Bounds are checked here, not trusted: the copy below is a raw memcpy. */
-function copyInto(vector: duckdb.Vector, src: ArrayBufferView, row0: number, n: number, width: number): void {
-  if ((row0 + n) * width > src.byteLength) throw new Error('column buffer shorter than its row count');
-  duckdb.copy_data_to_vector(vector, 0, src.buffer as ArrayBuffer, src.byteOffset + row0 * width, n * width);
-}
-
-function copyValidity(vector: duckdb.Vector, data: Data, row0: number, n: number): void {
-  duckdb.vector_ensure_validity_writable(vector);
-  const bits = data.nullBitmap!;
-  const start = data.offset + row0;
-  if (!bits || Math.ceil((start + n) / 8) > bits.byteLength) throw new Error('validity bitmap shorter than its row count');
-  if (start % 8 === 0) {
-    duckdb.copy_data_to_vector_validity(vector, 0, bits.buffer as ArrayBuffer, bits.byteOffset + start / 8, Math.ceil(n / 8));
-  } else {
-    const validity = duckdb.vector_get_validity(vector, Math.ceil(n / 64) * 8);
-    for (let i = 0; i < n; i++) if (!((bits[(start + i) >> 3]! >> ((start + i) & 7)) & 1)) duckdb.validity_set_row_invalid(validity, i);
-  }
-}
-
-function sliceValues(c: Column, data: Data, vector: Vector, row0: number, n: number, cut: StringCaps): DuckDBValue[] {
-  const out: DuckDBValue[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const row = row0 + i;
-    if (!vector.isValid(row)) out[i] = null;
-    else if (c.type === 'addr') out[i] = formatAddress(vector.get(row) as Uint8Array);
-    else if (c.type === 'utf8_list') out[i] = listValue(cut.listAt(data, row, c.maxBytes, c.maxItems));
-    else if (c.type === 'utf8') out[i] = cut.utf8At(data, row, c.maxBytes);
-    else out[i] = String(vector.get(row));
-  }
-  return out;
 }

@@ -83,8 +83,8 @@ export interface CliRun {
 }
 
 /** `contxray ARGS` in a child, with its peak RSS; a hang ends at `timeoutMs`. */
-export function runCli(args: string[], timeoutMs = 120_000): CliRun {
-  const r = spawnSync('/usr/bin/time', ['-f', 'PEAK_KB %M', process.execPath, BIN, ...args], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 1 << 26 });
+export function runCli(args: string[], timeoutMs = 120_000, env: Record<string, string> = {}): CliRun {
+  const r = spawnSync('/usr/bin/time', ['-f', 'PEAK_KB %M', process.execPath, BIN, ...args], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 1 << 26, env: { ...process.env, ...env } });
   const lines = r.stderr.split('\n').filter((l) => l !== '');
   const peak = [...lines].reverse().find((l) => l.startsWith('PEAK_KB '));
   const stderr = lines.filter((l) => !l.startsWith('PEAK_KB ') && !l.startsWith('Command exited') && !l.startsWith('Command terminated')).join('\n');
