@@ -15,6 +15,7 @@ import { openCaptures, userQuery, withCaptures, withContainers, withForce, withO
 interface Args {
   captures?: string[];
   db?: string;
+  cache?: boolean;
   sql?: string;
   query?: string;
   list?: boolean;
@@ -53,7 +54,7 @@ export const command: CommandModule<object, Args> = {
       return;
     }
     checkOutput(args.out, Boolean(args.force));
-    const analysis = await openCaptures(args.captures, args.db);
+    const analysis = await openCaptures(args.captures, args);
     try {
       if (args.sql !== undefined) {
         if (args.sql.trim() === '') throw new CliError('--sql is empty', EXIT.usage);

@@ -1,6 +1,7 @@
 /** Options and helpers shared by the commands that read captures. */
 import type { Argv } from 'yargs';
-import { Analysis } from '../analyze/db.js';
+import type { Analysis } from '../analyze/db.js';
+import { openWithCache } from '../analyze/cache/open.js';
 import { FORMATS, type Format } from '../util/format.js';
 import { errorMessage } from '../util/errors.js';
 import { CliError, EXIT, isUserError } from './errors.js';
@@ -10,7 +11,8 @@ import { StatusLine, humanCount, warn } from '../util/tty.js';
 export function withCaptures<T>(y: Argv<T>) {
   return y
     .positional('captures', { type: 'string', array: true, describe: "capture files or quoted globs ('day2/*.arrow')" })
-    .option('db', { type: 'string', describe: DB_HELP });
+    .option('db', { type: 'string', describe: DB_HELP })
+    .option('cache', { type: 'boolean', default: true, describe: CACHE_HELP });
 }
 
 /**
@@ -32,6 +34,8 @@ export const CONTAINER_HELP = 'only this container: exact name, full id or uniqu
 
 export const DB_HELP = 'keep the loaded DuckDB database in this file (0600; reused when it exists and contxray created it)';
 
+export const CACHE_HELP = 'reuse the database loaded by an earlier command on the same unchanged captures (~/.cache/contxray, see `contxray cache`); --no-cache loads afresh';
+
 /** --force for commands that write an output file: without it an existing FILE is refused. */
 export function withForce<T>(y: Argv<T>) {
   return y.option('force', { type: 'boolean', describe: 'replace an existing --out (atomically: new 0600 file renamed over it, links not followed)' });
@@ -43,14 +47,24 @@ export function withOutput<T>(y: Argv<T>) {
     .option('out', { alias: 'o', type: 'string', describe: 'write the result to FILE (mode 0600, refused if it exists) instead of stdout' });
 }
 
-/** Opens captures with a live status line on a TTY and warnings for recovered files. */
-export async function openCaptures(captures: string[] | undefined, db?: string): Promise<Analysis> {
+/** What the commands that read captures pass on: --db FILE, and --cache (false for --no-cache). */
+export interface CaptureArgs {
+  db?: string;
+  cache?: boolean;
+}
+
+/**
+ * Opens captures with a live status line on a TTY and warnings for recovered files, through the
+ * load cache unless --no-cache (src/analyze/cache/, docs/cache.md).
+ */
+export async function openCaptures(captures: string[] | undefined, args: CaptureArgs = {}): Promise<Analysis> {
   // Everything DuckDB writes from here on (database files, COPY outputs) holds event data.
   process.umask(0o077);
   const status = new StatusLine();
   try {
-    return await Analysis.open(captures ?? [], {
-      db,
+    return await openWithCache(captures ?? [], {
+      db: args.db,
+      cache: args.cache !== false,
       progress: ({ path, rows }) => status.update(`loading ${path}: ${humanCount(rows)} events`),
       onWarning: (m) => {
         status.clear();

@@ -15,11 +15,12 @@ import { errorMessage } from '../util/errors.js';
 import { CliError, EXIT } from './errors.js';
 import { warn } from '../util/tty.js';
 import { resolveContainers, keyOf } from '../analyze/select.js';
-import { openCaptures, withCaptures, withContainers, writeOutput } from './common.js';
+import { openCaptures, withCaptures, withContainers, writeOutput, type CaptureArgs } from './common.js';
 
 interface Args {
   captures?: string[];
   db?: string;
+  cache?: boolean;
   baseline?: string[];
   model?: string;
   'save-model'?: string;
@@ -70,7 +71,7 @@ export const command: CommandModule<object, Args> = {
       windowMs = model.windowMs;
     } else if (args.baseline) {
       // Every baseline container trains (cheap): a -c container may match its baseline by image.
-      const series = await loadSeries(args.baseline, windowMs);
+      const series = await loadSeries(args.baseline, windowMs, undefined, { cache: args.cache });
       model = trainModel(series, windowMs, args.by, options);
       for (const g of model.groups) {
         if (g.thresholdSource === 'training') warn(`baseline of ${show(g.name)} has ${g.trainWindows} window(s), too few to hold any out for validation: threshold taken from its training windows`);
@@ -79,7 +80,7 @@ export const command: CommandModule<object, Args> = {
     }
     if (!scoring) return;
 
-    const series = await loadSeries(args.captures!, windowMs, args.container, args.db);
+    const series = await loadSeries(args.captures!, windowMs, args.container, args);
     if (series.every((s) => s.windows.length === 0)) throw new CliError(`${args.captures!.join(' ')}: no container activity to score (empty capture, or no such container)`, EXIT.input);
     const result = detect(model, series, { threshold: args.threshold, windowMs, options: model?.options ?? options });
     if (result.unmatched.length > 0) {
@@ -97,8 +98,8 @@ export const command: CommandModule<object, Args> = {
   },
 };
 
-export async function loadSeries(captures: string[], windowMs: number, only?: string[], db?: string): Promise<Series[]> {
-  const analysis = await openCaptures(captures, db);
+export async function loadSeries(captures: string[], windowMs: number, only?: string[], open?: CaptureArgs): Promise<Series[]> {
+  const analysis = await openCaptures(captures, open);
   try {
     // resolved before the (costly) facts are read: a wrong -c fails fast
     const selection = await resolveContainers(analysis, only);

@@ -17,6 +17,7 @@ import { exportTables, selectFrom, sqlPath } from '../export/sql.js';
 interface Args {
   captures?: string[];
   db?: string;
+  cache?: boolean;
   parquet?: string;
   ndjson?: string;
   force?: boolean;
@@ -123,7 +124,7 @@ export const command: CommandModule<object, Args> = {
       .example('$0 export trace.arrow --parquet lake/', "then: duckdb -c \"SELECT * FROM read_parquet('lake/kind=exec/*/*/*.parquet', hive_partitioning=true)\"")
       .example('$0 export trace.arrow --ndjson events.ndjson', 'one JSON object per event') as unknown as Argv<Args>,
   handler: async (args) => {
-    const analysis = await openCaptures(args.captures, args.db);
+    const analysis = await openCaptures(args.captures, args);
     const status = new StatusLine();
     try {
       if (args.parquet) await exportParquet(analysis, args.parquet, Boolean(args.force), status);

@@ -14,6 +14,7 @@ import { openCaptures, withCaptures } from './common.js';
 interface Args {
   captures?: string[];
   db?: string;
+  cache?: boolean;
   out: string;
   step: string;
   force?: boolean;
@@ -41,7 +42,7 @@ export const command: CommandModule<object, Args> = {
     const out = createOutput(args.out, { force: Boolean(args.force) });
     let done = false;
     try {
-      const analysis = await openCaptures(args.captures, args.db);
+      const analysis = await openCaptures(args.captures, args);
       try {
         const stats = await writeOpenMetrics(analysis.connection, stepNs, (t) => out.write(t));
         out.commit();

@@ -12,11 +12,12 @@ import { DEFAULT_OPTIONS } from '../detect/model.js';
 import type { ModelFile } from '../detect/model-file.js';
 import { CliError, EXIT } from './errors.js';
 import { checkOutput, writeOutputFile } from '../util/outfile.js';
-import { DB_HELP, openCaptures, withContainers, withForce } from './common.js';
+import { CACHE_HELP, DB_HELP, openCaptures, withContainers, withForce } from './common.js';
 
 interface Args {
   captures?: string[];
   db?: string;
+  cache?: boolean;
   out: string;
   force?: boolean;
   container?: string[];
@@ -35,6 +36,7 @@ export const command: CommandModule<object, Args> = {
     withContainers(withForce(y))
       .positional('captures', { type: 'string', array: true, describe: "capture files or quoted globs ('day2/*.arrow')" })
       .option('db', { type: 'string', describe: DB_HELP })
+      .option('cache', { type: 'boolean', default: true, describe: CACHE_HELP })
       .option('out', { alias: 'o', type: 'string', default: 'report.html', describe: 'the HTML file to write (mode 0600; refused if it exists, see --force)' })
       .option('interactive', { type: 'boolean', default: false, describe: 'inline vega (~830 KB) for tooltips and zoom; still offline' })
       .option('title', { type: 'string', describe: 'page title (default: the capture names)' })
@@ -56,8 +58,8 @@ export const command: CommandModule<object, Args> = {
     if (!Number.isFinite(maxContainers) || maxContainers < 1) throw new CliError('--max-containers must be a number ≥ 1', EXIT.usage);
     if (args.model && args.baseline) throw new CliError('give --baseline or --model, not both', EXIT.usage);
     checkOutput(args.out, Boolean(args.force));
-    const model = args.model ? readModel(args.model) : args.baseline ? await trainFrom(args.baseline) : null;
-    const analysis = await openCaptures(args.captures, args.db);
+    const model = args.model ? readModel(args.model) : args.baseline ? await trainFrom(args.baseline, args.cache) : null;
+    const analysis = await openCaptures(args.captures, args);
     let result;
     try {
       const anomalies = model ? await anomalyInput(analysis, model, args.model ? `model ${basename(args.model)}` : `baseline ${args.baseline!.map((b) => basename(b)).join(', ')}`) : undefined;
@@ -82,7 +84,7 @@ export const command: CommandModule<object, Args> = {
 };
 
 /** The detector's defaults (10 s windows, match by name then image), as `contxray detect --baseline`. */
-async function trainFrom(baseline: string[]): Promise<ModelFile> {
+async function trainFrom(baseline: string[], cache?: boolean): Promise<ModelFile> {
   const windowMs = 10_000;
-  return trainModel(await loadSeries(baseline, windowMs), windowMs, 'name', DEFAULT_OPTIONS);
+  return trainModel(await loadSeries(baseline, windowMs, undefined, { cache }), windowMs, 'name', DEFAULT_OPTIONS);
 }

@@ -24,6 +24,7 @@ import { openCaptures, withCaptures, withContainers, withForce, writeOutput } fr
 interface Args {
   captures?: string[];
   db?: string;
+  cache?: boolean;
   container: string[];
   out?: string;
   force?: boolean;
@@ -70,7 +71,7 @@ export const command: CommandModule<object, Args> = {
     if (args.format === 'spo' && args.check !== undefined) throw new CliError('--check reports as text or --format json, not spo', EXIT.usage);
     const check = args.check !== undefined ? readProfile(args.check) : null;
     checkOutput(args.out, Boolean(args.force));
-    const db = await openCaptures(args.captures, args.db);
+    const db = await openCaptures(args.captures, args);
     try {
       const use = await loadContainerUse(db, container);
       const label = use.containers[0]?.name ?? container;
