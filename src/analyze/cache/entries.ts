@@ -27,6 +27,8 @@ export interface EntryInfo {
   /** Size of analysis.duckdb when it was stored: a shorter file is a damaged entry. */
   dbBytes: number;
   captures: CaptureStamp[];
+  /** The captures' absolute paths when stored (the stamps keep the paths as given). */
+  absolute?: string[];
 }
 
 export interface Entry extends EntryInfo {

@@ -12,7 +12,7 @@
  * warning and a temporary database.
  */
 import { closeSync, lstatSync, openSync, readFileSync, renameSync, statSync, writeSync, constants as fsc } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { version as duckdbVersion } from '@duckdb/node-api';
 import { Analysis, type OpenOptions } from '../db.js';
 import { expandCapturePaths } from '../paths.js';
@@ -150,7 +150,7 @@ async function build(dir: string, key: string, paths: string[], before: CaptureS
   }
   const dbBytes = statSync(file).size;
   const storable = warnings.length === 0 && dbBytes < settings.maxBytes && stillSame(paths, before) && unsettled(before, Date.now(), settings.settleMs) === null;
-  if (storable && place(dir, key, tmp, { key, created: new Date().toISOString(), events: rows, dbBytes, captures: before })) {
+  if (storable && place(dir, key, tmp, { key, created: new Date().toISOString(), events: rows, dbBytes, captures: before, absolute: paths.map((p) => resolve(p)) })) {
     evict(dir, settings.maxBytes, key);
   } else {
     analysis.whenClosed(() => removeTempDir(tmp));
