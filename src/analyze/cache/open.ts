@@ -58,9 +58,11 @@ export async function openWithCache(patterns: string[], opts: CachedOpenOptions 
   if (settings.maxBytes <= 0) return direct();
   let paths: string[];
   let before: CaptureStamp[];
+  let stampedAtMs: number;
   try {
     paths = expandCapturePaths(patterns);
     if (paths.length === 0 || paths.length > 65535) return direct();
+    stampedAtMs = Date.now();
     before = stampCaptures(paths);
   } catch {
     return direct(); // the uncached open says what is wrong with the arguments
@@ -74,7 +76,7 @@ export async function openWithCache(patterns: string[], opts: CachedOpenOptions 
   const key = keyOf({ layout: CACHE_LAYOUT, contxray: contxrayVersion(), database: FORMAT_VERSION, duckdb: duckdbVersion(), views: hashText(readQuery('views').sql), captures: before });
   const hit = await openEntry(dir, key);
   if (hit) return hit;
-  return build(dir, key, paths, before, settings, plain);
+  return build(dir, key, paths, { stamps: before, atMs: stampedAtMs }, settings, plain);
 }
 
 function cacheSettings(cache: true | CacheOptions, opts: OpenOptions): { dir: string; maxBytes: number; settleMs: number } {
@@ -115,7 +117,7 @@ async function openEntry(dir: string, key: string): Promise<Analysis | null> {
   return analysis;
 }
 
-async function build(dir: string, key: string, paths: string[], before: CaptureStamp[], settings: { maxBytes: number; settleMs: number }, opts: OpenOptions): Promise<Analysis> {
+async function build(dir: string, key: string, paths: string[], stamped: { stamps: CaptureStamp[]; atMs: number }, settings: { maxBytes: number; settleMs: number }, opts: OpenOptions): Promise<Analysis> {
   let tmp: string;
   try {
     tmp = privateTempDir(BUILD_PREFIX, dir);
@@ -149,7 +151,9 @@ async function build(dir: string, key: string, paths: string[], before: CaptureS
     return Analysis.open(paths, opts);
   }
   const dbBytes = statSync(file).size;
-  const storable = warnings.length === 0 && dbBytes < settings.maxBytes && stillSame(paths, before) && unsettled(before, Date.now(), settings.settleMs) === null;
+  // Settled is judged at the time of the stat: a write in the same timestamp tick is what it rules out.
+  const before = stamped.stamps;
+  const storable = warnings.length === 0 && dbBytes < settings.maxBytes && stillSame(paths, before) && unsettled(before, stamped.atMs, settings.settleMs) === null;
   if (storable && place(dir, key, tmp, { key, created: new Date().toISOString(), events: rows, dbBytes, captures: before, absolute: paths.map((p) => resolve(p)) })) {
     evict(dir, settings.maxBytes, key);
   } else {
