@@ -3,7 +3,7 @@
  * (documented in docs/analysis-api.md, "Using contxray as a library"); everything else in src/ is
  * internal and may change without notice.
  *
- * - openCaptures: load capture files (paths or globs) into DuckDB; query them through the views
+ * - openCaptures: load capture files (paths or globs) into DuckDB (or reuse the load cache, opt-in); query them through the views
  *   with `.all(sql, params)` or run a named query with `.named(name, params)`.
  * - readCapture: stream a capture's validated Arrow batches without DuckDB.
  * - generateSeccompProfile: a Docker/OCI seccomp profile for one recorded container.
@@ -11,10 +11,12 @@
  *
  * Nothing here prints or exits; warnings go to callbacks or come back in results.
  */
-import { Analysis, type OpenOptions } from './analyze/db.js';
+import type { Analysis } from './analyze/db.js';
+import { openWithCache, type CachedOpenOptions } from './analyze/cache/open.js';
 import { CaptureReader } from './capture/reader.js';
 
 export { Analysis, type OpenOptions, type Params } from './analyze/db.js';
+export type { CacheOptions, CachedOpenOptions } from './analyze/cache/open.js';
 export { CaptureReader, type CaptureMeta, type ReadProblem } from './capture/reader.js';
 export type { Kind } from './capture/schema.js';
 export { generateSeccompProfile, type BaseChoice, type GenerateOptions, type GeneratedProfile } from './seccomp/generate.js';
@@ -27,9 +29,10 @@ export { CaptureError, ContxrayError, OutputError, QueryError, RecorderError, Se
  * Loads captures (file paths or globs; `opts.db` keeps the loaded database in a file and reopens it)
  * into an in-process DuckDB. Close the returned Analysis when done. Files holding event data that
  * DuckDB writes (opts.db) follow the process umask: set 0o077 if others share the machine.
+ * `opts.cache` (off by default here, on in the CLI): reuse the load cache, see docs/cache.md.
  */
-export function openCaptures(paths: string[], opts: OpenOptions = {}): Promise<Analysis> {
-  return Analysis.open(paths, opts);
+export function openCaptures(paths: string[], opts: CachedOpenOptions = {}): Promise<Analysis> {
+  return openWithCache(paths, opts);
 }
 
 /**

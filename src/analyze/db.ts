@@ -109,8 +109,10 @@ export class Analysis {
    * Reuses a --db database, only when contxray created it: a regular file (not a symlink) owned
    * by us, with our marker table at our version. Anything else would make us run that
    * database's own views and macros (or replay a planted .wal), so it is refused.
+   * `readOnly` (the load cache, src/analyze/cache/): opened READ_ONLY, so any number of commands
+   * share it, and the views it was built with are used as they are (its key names views.sql).
    */
-  private static async openExisting(db: string): Promise<Analysis> {
+  static async openExisting(db: string, opts: { readOnly?: boolean } = {}): Promise<Analysis> {
     const refuse = (why: string) =>
       new CaptureError('foreign-database', `--db ${db}: ${why}; contxray only reuses databases it created (delete it or give another --db)`);
     for (const path of [db, `${db}.wal`]) {
@@ -123,7 +125,7 @@ export class Analysis {
     }
     let opened: { instance: DuckDBInstance; connection: DuckDBConnection };
     try {
-      opened = await openDuckDB(db);
+      opened = await openDuckDB(db, opts.readOnly ? { access_mode: 'READ_ONLY' } : {});
     } catch (err) {
       throw refuse(`not a DuckDB database (${errorMessage(err)})`);
     }
@@ -136,7 +138,7 @@ export class Analysis {
       if (Number(marker.getRows()[0]![0]) !== 1) throw refuse(`no ${MARKER} marker table`);
       const version = (await connection.runAndReadAll(`SELECT max(version) FROM main.${MARKER}`)).getRows()[0]![0];
       if (version !== DB_VERSION) throw refuse(`made by another contxray (database version ${String(version)}, this one is ${DB_VERSION})`);
-      await connection.run(readQuery('views').sql);
+      if (!opts.readOnly) await connection.run(readQuery('views').sql);
     } catch (err) {
       connection.closeSync();
       instance.closeSync();
@@ -187,6 +189,15 @@ export class Analysis {
     this.connection.closeSync();
     this.instance.closeSync();
     onClose.get(this.connection)?.();
+  }
+
+  /** Runs `cleanup` after close() (the load cache removes a database it could not store). */
+  whenClosed(cleanup: () => void): void {
+    const before = onClose.get(this.connection);
+    onClose.set(this.connection, () => {
+      before?.();
+      cleanup();
+    });
   }
 }
 

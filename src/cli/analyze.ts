@@ -14,7 +14,7 @@ import type { Args } from './commands/analyze.js';
 
 export async function run(args: Args): Promise<void> {
     checkOutput(args.out, Boolean(args.force));
-    const analysis = await openCaptures(args.captures, args.db);
+    const analysis = await openCaptures(args.captures, args);
     try {
       if (args.sql !== undefined) {
         if (args.sql.trim() === '') throw new CliError('--sql is empty', EXIT.usage);

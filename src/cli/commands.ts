@@ -6,6 +6,7 @@
  */
 import type { CommandModule } from 'yargs';
 import { command as analyze } from './commands/analyze.js';
+import { command as cache } from './commands/cache.js';
 import { command as detect } from './commands/detect.js';
 import { command as doctor } from './commands/doctor.js';
 import { command as exportCmd } from './commands/export.js';
@@ -16,4 +17,4 @@ import { command as report } from './commands/report.js';
 import { command as seccomp } from './commands/seccomp.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const COMMANDS: CommandModule<any, any>[] = [record, analyze, report, seccomp, detect, exportCmd, metrics, grafana, doctor];
+export const COMMANDS: CommandModule<any, any>[] = [record, analyze, report, seccomp, detect, exportCmd, metrics, grafana, doctor, cache];

@@ -2,20 +2,31 @@
  * Helpers shared by the commands that read captures, when they run (their options are in
  * options.ts: this file may load DuckDB, the definitions in commands/ must not).
  */
-import { Analysis } from '../analyze/db.js';
+import type { Analysis } from '../analyze/db.js';
+import { openWithCache } from '../analyze/cache/open.js';
 import { errorMessage } from '../util/errors.js';
 import { CliError, EXIT, isUserError } from './errors.js';
 import { writeOutputFile } from '../util/outfile.js';
 import { StatusLine, humanCount, warn } from '../util/tty.js';
 
-/** Opens captures with a live status line on a TTY and warnings for recovered files. */
-export async function openCaptures(captures: string[] | undefined, db?: string): Promise<Analysis> {
+/** What the commands that read captures pass on: --db FILE, and --cache (false for --no-cache). */
+export interface CaptureArgs {
+  db?: string;
+  cache?: boolean;
+}
+
+/**
+ * Opens captures with a live status line on a TTY and warnings for recovered files, through the
+ * load cache unless --no-cache (src/analyze/cache/, docs/cache.md).
+ */
+export async function openCaptures(captures: string[] | undefined, args: CaptureArgs = {}): Promise<Analysis> {
   // Everything DuckDB writes from here on (database files, COPY outputs) holds event data.
   process.umask(0o077);
   const status = new StatusLine();
   try {
-    return await Analysis.open(captures ?? [], {
-      db,
+    return await openWithCache(captures ?? [], {
+      db: args.db,
+      cache: args.cache !== false,
       progress: ({ path, rows }) => status.update(`loading ${path}: ${humanCount(rows)} events`),
       onWarning: (m) => {
         status.clear();

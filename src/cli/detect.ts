@@ -15,7 +15,7 @@ import { errorMessage } from '../util/errors.js';
 import { CliError, EXIT } from './errors.js';
 import { warn } from '../util/tty.js';
 import { resolveContainers, keyOf } from '../analyze/select.js';
-import { openCaptures, writeOutput } from './common.js';
+import { openCaptures, writeOutput, type CaptureArgs } from './common.js';
 import type { Args } from './commands/detect.js';
 import { refuseLake } from '../analyze/lake.js';
 
@@ -37,7 +37,7 @@ export async function run(args: Args): Promise<void> {
       windowMs = model.windowMs;
     } else if (args.baseline) {
       // Every baseline container trains (cheap): a -c container may match its baseline by image.
-      const series = await loadSeries(args.baseline, windowMs);
+      const series = await loadSeries(args.baseline, windowMs, undefined, { cache: args.cache });
       model = trainModel(series, windowMs, args.by, options);
       for (const g of model.groups) {
         if (g.thresholdSource === 'training') warn(`baseline of ${show(g.name)} has ${g.trainWindows} window(s), too few to hold any out for validation: threshold taken from its training windows`);
@@ -46,7 +46,7 @@ export async function run(args: Args): Promise<void> {
     }
     if (!scoring) return;
 
-    const series = await loadSeries(args.captures!, windowMs, args.container, args.db);
+    const series = await loadSeries(args.captures!, windowMs, args.container, args);
     if (series.every((s) => s.windows.length === 0)) throw new CliError(`${args.captures!.join(' ')}: no container activity to score (empty capture, or no such container)`, EXIT.input);
     const result = detect(model, series, { threshold: args.threshold, windowMs, options: model?.options ?? options });
     if (result.unmatched.length > 0) {
@@ -63,9 +63,9 @@ export async function run(args: Args): Promise<void> {
     }
 }
 
-export async function loadSeries(captures: string[], windowMs: number, only?: string[], db?: string): Promise<Series[]> {
+export async function loadSeries(captures: string[], windowMs: number, only?: string[], open?: CaptureArgs): Promise<Series[]> {
   refuseLake(captures, 'detect');
-  const analysis = await openCaptures(captures, db);
+  const analysis = await openCaptures(captures, open);
   try {
     // resolved before the (costly) facts are read: a wrong -c fails fast
     const selection = await resolveContainers(analysis, only);

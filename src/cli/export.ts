@@ -104,7 +104,7 @@ function siblingTempDir(dir: string): string {
 
 export async function run(args: Args): Promise<void> {
   refuseLake(args.captures, 'export');
-    const analysis = await openCaptures(args.captures, args.db);
+    const analysis = await openCaptures(args.captures, args);
     const status = new StatusLine();
     try {
       if (args.parquet) await exportParquet(analysis, args.parquet, Boolean(args.force), status);

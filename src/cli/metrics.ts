@@ -26,7 +26,7 @@ export async function run(args: Args): Promise<void> {
     const out = createOutput(args.out, { force: Boolean(args.force) });
     let done = false;
     try {
-      const analysis = await openCaptures(args.captures, args.db);
+      const analysis = await openCaptures(args.captures, args);
       try {
         const stats = await writeOpenMetrics(analysis.connection, stepNs, (t) => out.write(t));
         out.commit();

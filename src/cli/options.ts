@@ -8,7 +8,8 @@ import { FORMATS, type Format } from '../util/format.js';
 export function withCaptures<T>(y: Argv<T>) {
   return y
     .positional('captures', { type: 'string', array: true, describe: "capture files or quoted globs ('day2/*.arrow')" })
-    .option('db', { type: 'string', describe: DB_HELP });
+    .option('db', { type: 'string', describe: DB_HELP })
+    .option('cache', { type: 'boolean', default: true, describe: CACHE_HELP });
 }
 
 /**
@@ -27,6 +28,8 @@ export function withContainers<T>(y: Argv<T>, opts: { required?: boolean; descri
 }
 
 export const CONTAINER_HELP = 'only this container: exact name, full id or unique id prefix (ambiguous: an error listing the candidates); repeatable';
+
+export const CACHE_HELP = 'reuse the database loaded by an earlier command on the same unchanged captures (~/.cache/contxray, see `contxray cache`); --no-cache loads afresh';
 
 export const DB_HELP = 'keep the loaded DuckDB database in this file (0600; reused when it exists and contxray created it)';
 

@@ -21,8 +21,8 @@ export async function run(args: Args): Promise<void> {
     if (!Number.isFinite(maxContainers) || maxContainers < 1) throw new CliError('--max-containers must be a number ≥ 1', EXIT.usage);
     if (args.model && args.baseline) throw new CliError('give --baseline or --model, not both', EXIT.usage);
     checkOutput(args.out, Boolean(args.force));
-    const model = args.model ? readModel(args.model) : args.baseline ? await trainFrom(args.baseline) : null;
-    const analysis = await openCaptures(args.captures, args.db);
+    const model = args.model ? readModel(args.model) : args.baseline ? await trainFrom(args.baseline, args.cache) : null;
+    const analysis = await openCaptures(args.captures, args);
     let result;
     try {
       const anomalies = model ? await anomalyInput(analysis, model, args.model ? `model ${basename(args.model)}` : `baseline ${args.baseline!.map((b) => basename(b)).join(', ')}`) : undefined;
@@ -46,7 +46,7 @@ export async function run(args: Args): Promise<void> {
 }
 
 /** The detector's defaults (10 s windows, match by name then image), as `contxray detect --baseline`. */
-async function trainFrom(baseline: string[]): Promise<ModelFile> {
+async function trainFrom(baseline: string[], cache?: boolean): Promise<ModelFile> {
   const windowMs = 10_000;
-  return trainModel(await loadSeries(baseline, windowMs), windowMs, 'name', DEFAULT_OPTIONS);
+  return trainModel(await loadSeries(baseline, windowMs, undefined, { cache }), windowMs, 'name', DEFAULT_OPTIONS);
 }

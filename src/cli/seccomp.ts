@@ -33,7 +33,7 @@ export async function run(args: Args): Promise<void> {
     if (args.format === 'spo' && args.check !== undefined) throw new CliError('--check reports as text or --format json, not spo', EXIT.usage);
     const check = args.check !== undefined ? readProfile(args.check) : null;
     checkOutput(args.out, Boolean(args.force));
-    const db = await openCaptures(args.captures, args.db);
+    const db = await openCaptures(args.captures, args);
     try {
       const use = await loadContainerUse(db, container);
       const label = use.containers[0]?.name ?? container;

@@ -58,12 +58,21 @@ export async function writeScenario(path: string, host = 'testhost'): Promise<vo
 
 export const BIN = fileURLToPath(new URL('../../../bin/contxray.js', import.meta.url));
 
+let cacheHome: string | undefined;
+/** A private XDG_CACHE_HOME per test process: the CLI's load cache never touches the real home. */
+export function testCacheHome(): string {
+  if (cacheHome) return cacheHome;
+  const dir = mkdtempSync(join(tmpdir(), 'contxray-test-cache-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return (cacheHome = dir);
+}
+
 /** Runs the real CLI; returns exit status and outputs. */
 export function cli(args: string[], opts: { timeoutMs?: number; env?: Record<string, string> } = {}) {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     encoding: 'utf8',
     timeout: opts.timeoutMs ?? 60_000,
-    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+    env: { ...process.env, NO_COLOR: '1', XDG_CACHE_HOME: testCacheHome(), ...opts.env },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
 }

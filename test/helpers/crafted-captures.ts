@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { CompressionType, RecordBatch, RecordBatchStreamWriter, compressionRegistry, tableFromIPC, type Table } from 'apache-arrow';
 import { useZstd } from '../../src/capture/zstd.js';
-import { BIN } from './captures.js';
+import { BIN, testCacheHome } from './captures.js';
 
 const MAGIC = Buffer.from('ARROW1\0\0', 'latin1');
 const EOS = Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
@@ -84,7 +84,12 @@ export interface CliRun {
 
 /** `contxray ARGS` in a child, with its peak RSS; a hang ends at `timeoutMs`. */
 export function runCli(args: string[], timeoutMs = 120_000, env: Record<string, string> = {}): CliRun {
-  const r = spawnSync('/usr/bin/time', ['-f', 'PEAK_KB %M', process.execPath, BIN, ...args], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 1 << 26, env: { ...process.env, ...env } });
+  const r = spawnSync('/usr/bin/time', ['-f', 'PEAK_KB %M', process.execPath, BIN, ...args], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    maxBuffer: 1 << 26,
+    env: { ...process.env, XDG_CACHE_HOME: testCacheHome(), ...env },
+  });
   const lines = r.stderr.split('\n').filter((l) => l !== '');
   const peak = [...lines].reverse().find((l) => l.startsWith('PEAK_KB '));
   const stderr = lines.filter((l) => !l.startsWith('PEAK_KB ') && !l.startsWith('Command exited') && !l.startsWith('Command terminated')).join('\n');

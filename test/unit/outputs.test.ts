@@ -173,7 +173,7 @@ test('analyze --db refuses a database contxray did not create (its views would r
 test('scratch database: private while analysing, removed on SIGINT', async () => {
   const scratch = join(work.dir, 'scratch');
   mkdirSync(scratch);
-  const p = spawn(process.execPath, [BIN, 'analyze', good, '--sql', 'SELECT count(*) FROM range(100000000000)'], {
+  const p = spawn(process.execPath, [BIN, 'analyze', good, '--no-cache', '--sql', 'SELECT count(*) FROM range(100000000000)'], {
     env: { ...process.env, CONTXRAY_TMPDIR: scratch, CONTXRAY_IN_MEMORY_MAX: '0' }, // a small capture would load in memory
     stdio: 'ignore',
   });

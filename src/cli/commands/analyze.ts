@@ -9,6 +9,7 @@ import { withCaptures, withContainers, withForce, withOutput } from '../options.
 export interface Args {
   captures?: string[];
   db?: string;
+  cache?: boolean;
   sql?: string;
   query?: string;
   list?: boolean;

@@ -9,6 +9,7 @@ import { withCaptures, withContainers } from '../options.js';
 export interface Args {
   captures?: string[];
   db?: string;
+  cache?: boolean;
   baseline?: string[];
   model?: string;
   'save-model'?: string;

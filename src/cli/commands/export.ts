@@ -8,6 +8,7 @@ import { withCaptures } from '../options.js';
 export interface Args {
   captures?: string[];
   db?: string;
+  cache?: boolean;
   parquet?: string;
   ndjson?: string;
   force?: boolean;

@@ -7,6 +7,7 @@ import { withCaptures } from '../options.js';
 export interface Args {
   captures?: string[];
   db?: string;
+  cache?: boolean;
   out: string;
   step: string;
   force?: boolean;

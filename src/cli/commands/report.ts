@@ -4,11 +4,12 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { DEFAULT_MAX_CONTAINERS, DEFAULT_MAX_ROWS } from '../../report/limits.js';
-import { DB_HELP, withContainers, withForce } from '../options.js';
+import { CACHE_HELP, DB_HELP, withContainers, withForce } from '../options.js';
 
 export interface Args {
   captures?: string[];
   db?: string;
+  cache?: boolean;
   out: string;
   force?: boolean;
   container?: string[];
@@ -27,6 +28,7 @@ export const command: CommandModule<object, Args> = {
     withContainers(withForce(y))
       .positional('captures', { type: 'string', array: true, describe: "capture files or quoted globs ('day2/*.arrow')" })
       .option('db', { type: 'string', describe: DB_HELP })
+      .option('cache', { type: 'boolean', default: true, describe: CACHE_HELP })
       .option('out', { alias: 'o', type: 'string', default: 'report.html', describe: 'the HTML file to write (mode 0600; refused if it exists, see --force)' })
       .option('interactive', { type: 'boolean', default: false, describe: 'inline vega (~830 KB) for tooltips and zoom; still offline' })
       .option('title', { type: 'string', describe: 'page title (default: the capture names)' })

@@ -9,6 +9,7 @@ import { withCaptures, withContainers, withForce } from '../options.js';
 export interface Args {
   captures?: string[];
   db?: string;
+  cache?: boolean;
   container: string[];
   out?: string;
   force?: boolean;
