@@ -12,7 +12,7 @@ import { CaptureWriter } from '../capture/writer.js';
 import { FORMAT_VERSION, RESOURCE_FIELDS, type Kind } from '../capture/schema.js';
 import { ContainerResolver, findCgroupV2Mount, type ContainerInfo } from '../containers/index.js';
 import { join } from 'node:path';
-import { sampleCgroup, type ResourceSample } from './resources.js';
+import { FileCache, sampleCgroup, type ResourceSample } from './resources.js';
 import { syscallTableFor } from '../syscalls/index.js';
 import { hostInfo } from './host.js';
 import { NativeRecorder, requireRoot, type NativeBatch, type RingBufferUse } from './native.js';
@@ -173,6 +173,7 @@ export class Recorder {
       });
       this.native.close();
       this.resolver.close();
+      this.resourceFiles.close();
       this.guarded(() => this.writer.close());
     }
     return this.summary();
@@ -311,11 +312,12 @@ export class Recorder {
     if (!this.cgroupMount) return samples;
     for (const [id, s] of this.seen) {
       if (!s.info.cgroupPath || s.gone) continue;
-      const sample = sampleCgroup(join(this.cgroupMount.mountPoint, s.info.cgroupPath));
+      const sample = sampleCgroup(join(this.cgroupMount.mountPoint, s.info.cgroupPath), '/proc', this.resourceRead);
       // A container whose cgroup is gone gives one all-null row, then no more: nothing to sample.
       if (sample.cpu_usage_usec === null && sample.pids_current === null) s.gone = true;
       samples.set(id, sample);
     }
+    this.resourceFiles.sweep();
     if (samples.size === 0) return samples;
     this.writeNewContainers();
     const now = BigInt(Date.now()) * 1_000_000n;
@@ -329,6 +331,9 @@ export class Recorder {
 
   private flushes = 0;
   private lastLosses = 0n;
+  /** The resource files stay open across flushes (resources.ts). */
+  private readonly resourceFiles = new FileCache();
+  private readonly resourceRead = (path: string) => this.resourceFiles.read(path);
 
   /** Container records go before the events that name them, so a cut file still has them. */
   private writeNewContainers(force = false): void {

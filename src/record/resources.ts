@@ -5,8 +5,11 @@
  * Every value is what the kernel reports (cumulative counters stay cumulative; views derive rates).
  * A file that is missing (a v1-only controller, a container gone, memory.peak before 5.19) or a
  * field that does not parse gives null for its columns: a sample is never a reason to fail.
- * Files are read by a bounded synchronous read (they are a few hundred bytes): 50 containers cost
- * a few hundred small reads per flush (docs/performance.md, "Resource samples").
+ * Files are read by a bounded synchronous read (they are a few hundred bytes). A CgroupSampler keeps
+ * each file open across flushes and re-reads it from offset 0 (the kernel regenerates cgroup and
+ * /proc seq files on every read from 0), and remembers files that are missing (v1-only
+ * controllers) instead of failing to open them at every flush: open/close and the exception of a
+ * failed open were most of the sampler's CPU (docs/performance.md, "Resource samples").
  */
 import { closeSync, openSync, readSync, constants } from 'node:fs';
 import { join } from 'node:path';
@@ -37,6 +40,85 @@ export function readSmall(path: string): string | null {
     return null;
   } finally {
     closeSync(fd);
+  }
+}
+
+function readFd(fd: number): string | null {
+  try {
+    let n = 0;
+    for (;;) {
+      const r = readSync(fd, buf, n, MAX_FILE - n, n);
+      if (r <= 0 || (n += r) >= MAX_FILE) break;
+    }
+    return buf.toString('latin1', 0, n);
+  } catch {
+    return null;
+  }
+}
+
+/** A missing file is tried again after this many passes (a controller enabled later shows up). */
+const RETRY_MISSING = 60;
+
+/**
+ * Reads small files, keeping them open between passes. `sweep()` after each pass closes the files
+ * the pass did not read (containers gone, a task's netns path that changed); `close()` closes all.
+ */
+export class FileCache {
+  private readonly files = new Map<string, { fd: number | null; retryAt: number; used: boolean }>();
+  private pass = 0;
+
+  read(path: string): string | null {
+    let f = this.files.get(path);
+    if (f?.fd === null && this.pass < f.retryAt) {
+      f.used = true;
+      return null;
+    }
+    if (!f || f.fd === null) {
+      let fd: number | null = null;
+      try {
+        fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+      } catch {
+        // missing: remembered, tried again later
+      }
+      f = { fd, retryAt: this.pass + RETRY_MISSING, used: true };
+      this.files.set(path, f);
+      if (fd === null) return null;
+    }
+    f.used = true;
+    const text = readFd(f.fd!);
+    if (text === null) this.drop(path); // the cgroup went away under the open file
+    return text;
+  }
+
+  sweep(): void {
+    this.pass++;
+    for (const [path, f] of this.files) {
+      if (!f.used) this.drop(path);
+      else f.used = false;
+    }
+  }
+
+  close(): void {
+    for (const path of [...this.files.keys()]) this.drop(path);
+  }
+
+  /** Open files now (for tests and the bench). */
+  get openFiles(): number {
+    let n = 0;
+    for (const f of this.files.values()) if (f.fd !== null) n++;
+    return n;
+  }
+
+  private drop(path: string): void {
+    const f = this.files.get(path);
+    if (f?.fd != null) {
+      try {
+        closeSync(f.fd);
+      } catch {
+        // already gone
+      }
+    }
+    this.files.delete(path);
   }
 }
 
@@ -88,29 +170,32 @@ export function parseNetDev(text: string | null): { rxBytes: bigint; rxPackets: 
   return sum;
 }
 
-/** One sample of the cgroup v2 directory `dir` (absolute) and of the netns of one of its tasks. */
-export function sampleCgroup(dir: string, procRoot = '/proc'): ResourceSample {
-  const cpu = parseKeyed(readSmall(join(dir, 'cpu.stat')), ['usage_usec', 'user_usec', 'system_usec', 'nr_throttled', 'throttled_usec']);
-  const mem = parseKeyed(readSmall(join(dir, 'memory.stat')), ['anon', 'file']);
-  const io = parseIoStat(readSmall(join(dir, 'io.stat')));
-  const procs = readSmall(join(dir, 'cgroup.procs'));
+/**
+ * One sample of the cgroup v2 directory `dir` (absolute) and of the netns of one of its tasks.
+ * `read` is readSmall (open, read, close) or a FileCache's read (files kept open across flushes).
+ */
+export function sampleCgroup(dir: string, procRoot = '/proc', read: (path: string) => string | null = readSmall): ResourceSample {
+  const cpu = parseKeyed(read(join(dir, 'cpu.stat')), ['usage_usec', 'user_usec', 'system_usec', 'nr_throttled', 'throttled_usec']);
+  const mem = parseKeyed(read(join(dir, 'memory.stat')), ['anon', 'file']);
+  const io = parseIoStat(read(join(dir, 'io.stat')));
+  const procs = read(join(dir, 'cgroup.procs'));
   const pid = procs?.split('\n').find((l) => /^\d{1,10}$/.test(l));
-  const net = pid ? parseNetDev(readSmall(join(procRoot, pid, 'net/dev'))) : null;
+  const net = pid ? parseNetDev(read(join(procRoot, pid, 'net/dev'))) : null;
   return {
     cpu_usage_usec: cpu.get('usage_usec')!,
     cpu_user_usec: cpu.get('user_usec')!,
     cpu_system_usec: cpu.get('system_usec')!,
     cpu_nr_throttled: cpu.get('nr_throttled')!,
     cpu_throttled_usec: cpu.get('throttled_usec')!,
-    memory_current: toBig(readSmall(join(dir, 'memory.current'))?.trim()),
+    memory_current: toBig(read(join(dir, 'memory.current'))?.trim()),
     memory_anon: mem.get('anon')!,
     memory_file: mem.get('file')!,
-    memory_peak: toBig(readSmall(join(dir, 'memory.peak'))?.trim()),
+    memory_peak: toBig(read(join(dir, 'memory.peak'))?.trim()),
     io_rbytes: io?.rbytes ?? null,
     io_wbytes: io?.wbytes ?? null,
     io_rios: io?.rios ?? null,
     io_wios: io?.wios ?? null,
-    pids_current: toBig(readSmall(join(dir, 'pids.current'))?.trim()),
+    pids_current: toBig(read(join(dir, 'pids.current'))?.trim()),
     net_rx_bytes: net?.rxBytes ?? null,
     net_tx_bytes: net?.txBytes ?? null,
     net_rx_packets: net?.rxPackets ?? null,
