@@ -10,16 +10,30 @@ const MAGIC = /[*?[]/;
 
 function segmentRegex(segment: string): RegExp {
   let re = '';
-  for (const ch of segment) {
+  const chars = [...segment];
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i]!;
     if (ch === '*') re += '[^/]*';
     else if (ch === '?') re += '[^/]';
-    else re += ch.replace(/[.+^${}()|\\\]]/g, '\\$&').replace('[', '[');
+    else if (ch === '[' && chars.indexOf(']', i + 2) > i) {
+      // a bracket class, as the shell has it: [abc], [a-z], [!x] / [^x]
+      const end = chars.indexOf(']', i + 2);
+      let body = chars.slice(i + 1, end).join('');
+      const negate = body.startsWith('!') || body.startsWith('^');
+      if (negate) body = body.slice(1);
+      re += `[${negate ? '^' : ''}${body.replace(/[\\\]^]/g, '\\$&')}]`;
+      i = end;
+    } else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&'); // an unterminated [ is literal, as in the shell
   }
-  return new RegExp(`^${re}$`);
+  try {
+    return new RegExp(`^${re}$`, 'u');
+  } catch {
+    return new RegExp(`^${[...segment].map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('')}$`, 'u'); // [z-a]: literal
+  }
 }
 
 function expandOne(pattern: string): string[] {
-  if (!MAGIC.test(pattern)) return [pattern];
+  if (!MAGIC.test(pattern) || isFile(pattern)) return [pattern]; // a file named `a[1].arrow` is itself
   const absolute = pattern.startsWith('/');
   const parts = pattern.split('/').filter((p, i) => p !== '' || i === 0);
   let bases = [absolute ? '/' : '.'];
@@ -51,6 +65,14 @@ function expandOne(pattern: string): string[] {
   });
   if (files.length === 0) throw new CaptureError('no-match', `no capture matches ${pattern}`);
   return files;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 export function expandCapturePaths(patterns: string[]): string[] {
