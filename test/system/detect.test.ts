@@ -1,6 +1,6 @@
 /**
  * `contxray detect` for real: real BPF, real Docker, the real CLI. Records the detect scenario
- * (test/helpers/detect-scenario.sh: busybox httpd + a fetching client) three times — a baseline, a
+ * (scripts/detect-scenario.sh: busybox httpd + a fetching client) three times — a baseline, a
  * second normal run, and a run where the client port-scans 50 ports of the server halfway — and
  * checks that the scan's window is flagged with a reason naming the ports, and that the second
  * normal run flags nothing (exit 0). 5 s windows keep the runs short.
@@ -16,7 +16,7 @@ import { ensureTestImage, TEST_IMAGE, TEST_LABEL, docker, removeContainers } fro
 import { whyNoRecording } from '../helpers/recorder.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const SCENARIO = join(ROOT, 'test', 'helpers', 'detect-scenario.sh');
+const SCENARIO = join(ROOT, 'scripts', 'detect-scenario.sh');
 const work = tempDir('contxray-detect-sys-');
 const f = (name: string) => join(work.dir, name);
 let ready = false;

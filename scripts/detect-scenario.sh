@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The detect system test's workload (test/system/detect.test.ts), run under `contxray record -- …`:
+# The detect workload (test/system/detect.test.ts and the demo), run under `contxray record -- …`:
 # cxd-web serves a file (busybox httpd), cxd-client fetches it twice a second for SECONDS.
 # ATTACK=portscan: halfway through, the client also tries 50 ports of cxd-web (a port scan).
 # Usage: detect-scenario.sh WORKDIR SECONDS [ATTACK]. Env: CONTXRAY_IMAGE, CONTXRAY_LABEL.
