@@ -6,7 +6,10 @@
 import { chmodSync, lstatSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { DuckDBInstance, VARCHAR, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
-import { loadCaptures, tableDdl, type LoadResult, type Progress } from './load.js';
+// load.js (the Arrow reader, zstd, worker threads) is imported only when captures are loaded: a
+// cache hit or a lake never pays for it (docs/performance.md, "Interactive speed")
+import type { LoadResult, Progress } from './load.js';
+import { tableDdl } from './append.js';
 import { expandCapturePaths } from './paths.js';
 import { defineLakeViews, findLake, lakeWarnings, type Lake } from './lake.js';
 import { readQuery, type NamedQuery } from './queries.js';
@@ -57,6 +60,7 @@ export class Analysis {
     let load: LoadResult;
     try {
       await connection.run(tableDdl());
+      const { loadCaptures } = await import('./load.js');
       load = await loadCaptures(connection, paths, opts.progress);
       for (const w of load.warnings) opts.onWarning?.(w);
       await connection.run(`CREATE TABLE ${MARKER} AS SELECT $version AS version, now() AS created_at`, { version: DB_VERSION });

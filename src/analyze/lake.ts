@@ -17,7 +17,7 @@
 import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
-import { tableDdl } from './load.js';
+import { tableDdl } from './append.js';
 import { parseHeader, QUERY_DIR, readQuery } from './queries.js';
 import { CaptureError, UsageError } from '../util/errors.js';
 

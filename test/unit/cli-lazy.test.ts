@@ -11,7 +11,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { BIN, tempDir, writeScenario } from '../helpers/captures.js';
+import { BIN, tempDir, testCacheHome, writeScenario } from '../helpers/captures.js';
 
 const HEAVY = [
   '@duckdb/node-api',
@@ -41,13 +41,13 @@ interface Loaded {
 }
 
 /** Runs the CLI with the import log; returns its output and every module it loaded. */
-function run(args: string[]): { status: number | null; stdout: string; stderr: string; loaded: Loaded[] } {
+function run(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string; loaded: Loaded[] } {
   const log = join(work.dir, `imports-${args.join('_').replace(/\W/g, '')}.log`);
   rmSync(log, { force: true });
   const r = spawnSync(process.execPath, ['--import', PRELOAD, BIN, ...args], {
     encoding: 'utf8',
     timeout: 60_000,
-    env: { ...process.env, NO_COLOR: '1', CONTXRAY_IMPORT_LOG: log },
+    env: { ...process.env, XDG_CACHE_HOME: testCacheHome(), NO_COLOR: '1', CONTXRAY_IMPORT_LOG: log, ...env },
   });
   const loaded = readFileSync(log, 'utf8')
     .trim()
@@ -114,3 +114,16 @@ for (const [command, options] of Object.entries(OPTIONS)) {
     assert.deepEqual(heavy(r.loaded), []);
   });
 }
+
+test('a load-cache hit loads no Arrow reader, zstd or worker code: only the cached database is opened', () => {
+  const env = { XDG_CACHE_HOME: join(work.dir, 'cache-home'), CONTXRAY_CACHE_SETTLE_MS: '0' };
+  const first = run(['analyze', capture, '-q', 'top-syscalls', '-f', 'csv'], env);
+  assert.equal(first.status, 0, first.stderr);
+  const readers = (loaded: Loaded[]) =>
+    [...new Set(loaded.map((l) => decodeURIComponent(l.module)).filter((m) => /\/node_modules\/(apache-arrow|@bokuweb\/zstd-wasm|zstd-napi)\/|\/dist\/src\/analyze\/load\.js$/.test(m)))];
+  assert.ok(readers(first.loaded).length > 0, 'the first run loads the capture (the log sees the reader)');
+  const hit = run(['analyze', capture, '-q', 'top-syscalls', '-f', 'csv'], env);
+  assert.equal(hit.status, 0, hit.stderr);
+  assert.equal(hit.stdout, first.stdout, 'same answer from the cache');
+  assert.deepEqual(readers(hit.loaded), [], 'a hit loads none of the reader');
+});
