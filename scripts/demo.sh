@@ -76,7 +76,7 @@ CONTXRAY_IMAGE=contxray/busybox:demo CONTXRAY_LABEL=contxray.demo=1 \
   cx record -o "$out/baseline.arrow" --force -c cxd-web -c cxd-client -- bash scripts/detect-scenario.sh "$out/detect-base" 30
 CONTXRAY_IMAGE=contxray/busybox:demo CONTXRAY_LABEL=contxray.demo=1 \
   cx record -o "$out/attack.arrow" --force -c cxd-web -c cxd-client -- bash scripts/detect-scenario.sh "$out/detect-attack" 20 portscan
-cx detect "$out/attack.arrow" --baseline "$out/baseline.arrow" || true
+cx detect "$out/attack.arrow" --baseline "$out/baseline.arrow" --window 5s || true
 say "report --baseline: $out/anomaly-report.html (score timeline, flagged windows and their reasons)"
 cx report "$out/attack.arrow" --baseline "$out/baseline.arrow" -o "$out/anomaly-report.html" --force
 
