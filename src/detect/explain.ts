@@ -64,11 +64,20 @@ export function explain(model: GroupModel, x: ScoredWindow): Reason[] {
     eligible.push({ f, weight: excess * (1 + Math.min(10, row[f]! - (isNoveltyFeature(name) ? 0 : model.upper[f]!))), tier: NOVELTY_TIER[name] ?? 0 });
   });
   eligible.sort((a, b) => b.tier - a.tier || b.weight - a.weight || a.f - b.f);
-  const top = eligible.slice(0, MAX_REASONS);
-  const total = top.reduce((s, e) => s + e.weight, 0) || 1;
-  return top.map(({ f, weight }) => ({
+  // Features that tell the same fact (tcp_ports and tcp_ports_one_peer on one host) give one reason,
+  // named by the first, carrying both weights.
+  const top = new Map<string, { f: number; weight: number }>();
+  for (const { f, weight } of eligible) {
+    if (top.size >= MAX_REASONS) break;
+    const text = reasonText(model, model.features[f]!, facts, row[f]!, model.upper[f]!);
+    const same = top.get(text);
+    if (same) same.weight += weight;
+    else top.set(text, { f, weight });
+  }
+  const total = [...top.values()].reduce((s, e) => s + e.weight, 0) || 1;
+  return [...top].map(([text, { f, weight }]) => ({
     feature: model.features[f]!,
-    text: reasonText(model, model.features[f]!, facts, row[f]!, model.upper[f]!),
+    text,
     contribution: Math.round((weight / total) * 1000) / 1000,
   }));
 }
