@@ -30,19 +30,13 @@ export function readSmall(path: string): string | null {
     return null;
   }
   try {
-    let n = 0;
-    for (;;) {
-      const r = readSync(fd, buf, n, MAX_FILE - n, null);
-      if (r <= 0 || (n += r) >= MAX_FILE) break;
-    }
-    return buf.toString('latin1', 0, n);
-  } catch {
-    return null;
+    return readFd(fd);
   } finally {
     closeSync(fd);
   }
 }
 
+/** The whole (bounded) text of an open file, read from offset 0: a seq file is regenerated. */
 function readFd(fd: number): string | null {
   try {
     let n = 0;
