@@ -17,23 +17,18 @@ import { exportParquet } from '../../src/cli/export.js';
 import { CLIENT_CG, CLIENT_ID, T0, WEB_CG, WEB_ID, cli, hasPyarrow, scenarioRows, tempDir } from '../helpers/captures.js';
 import { writeCaptureFromRows } from '../support/fixture.js';
 import { writeSyntheticCapture } from '../support/synthetic.js';
+import { SAMPLE_PARAMS, paramsFor } from '../support/query-params.js';
 
 const DAY = 86_400_000_000_000n;
 const SYNTH_ID = '00c0ffee'.repeat(8);
 
-/** The parameters of test/unit/queries.test.ts, with real container lists so the report queries have rows to compare. */
+/** The sample parameters of the query-contract test, with real container lists so the report queries have rows to compare. */
 const SAMPLE: Record<string, unknown> = {
+  ...SAMPLE_PARAMS,
   container_ids: JSON.stringify([WEB_ID, CLIENT_ID, SYNTH_ID]),
   container_id: CLIENT_ID,
   containers: JSON.stringify([WEB_ID, CLIENT_ID, SYNTH_ID]),
   flagged: JSON.stringify([CLIENT_ID]),
-  since: null,
-  until: null,
-  limit: 10,
-  top: 10,
-  max_rows: 10,
-  series: 5,
-  bucket_ms: 1000,
 };
 
 const tmp = tempDir('contxray-lake-');
@@ -69,9 +64,7 @@ after(() => {
   tmp.cleanup();
 });
 
-function params(q: NamedQuery): Record<string, unknown> {
-  return Object.fromEntries(q.params.map((p) => [p, SAMPLE[p]]));
-}
+const params = (q: NamedQuery) => paramsFor(q, SAMPLE);
 
 /** Rows as sorted JSON lines: ties in a query's ORDER BY may come in either order. */
 function canonical(rows: unknown[][]): string[] {

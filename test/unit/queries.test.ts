@@ -9,21 +9,7 @@ import { join } from 'node:path';
 import { openAnalysis, type Analysis } from '../../src/analyze/db.js';
 import { allQueries, listQueries, parseHeader, SEVERITIES, type NamedQuery } from '../../src/analyze/queries.js';
 import { tempDir, writeScenario } from '../helpers/captures.js';
-
-/** A value of the right type for each parameter name a query may declare. */
-const SAMPLE: Record<string, unknown> = {
-  container_ids: JSON.stringify(['a1'.repeat(32)]),
-  container_id: 'a1'.repeat(32),
-  containers: '[]',
-  flagged: '[]',
-  since: null,
-  until: null,
-  limit: 10,
-  top: 10,
-  max_rows: 10,
-  series: 5,
-  bucket_ms: 1000,
-};
+import { SAMPLE_PARAMS, paramsFor } from '../support/query-params.js';
 
 const tmp = tempDir();
 let analysis: Analysis;
@@ -41,9 +27,7 @@ after(() => {
   tmp.cleanup();
 });
 
-function params(q: NamedQuery): Record<string, unknown> {
-  return Object.fromEntries(q.params.map((p) => [p, SAMPLE[p]]));
-}
+const params = (q: NamedQuery) => paramsFor(q);
 
 test('every query file has a header that keeps the contract, and names are unique', () => {
   assert.ok(queries.length >= 30, `only ${queries.length} queries found`);
@@ -51,7 +35,7 @@ test('every query file has a header that keeps the contract, and names are uniqu
   for (const q of queries) {
     const used = new Set([...q.sql.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!));
     assert.deepEqual([...used].sort(), [...q.params].sort(), `${q.name}: -- params: must name exactly the $parameters used`);
-    for (const p of q.params) assert.ok(p in SAMPLE, `${q.name}: no sample value for $${p} in this test`);
+    for (const p of q.params) assert.ok(p in SAMPLE_PARAMS, `${q.name}: no sample value for $${p} in this test`);
   }
 });
 
