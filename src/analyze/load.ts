@@ -6,10 +6,11 @@
  * decompresses and decodes while this thread appends, each row once, into the analysis database.
  * DuckDB's appender is most of a load's time and runs on the thread that calls it, so this thread
  * is the bound; the reading comes off it. `CONTXRAY_LOAD_THREADS=1` (or `threads: 1`), one core,
- * or a small load (a worker costs more to start than it saves) loads on this thread alone.
+ * all cores already busy, or a small load (a worker costs more to start than it saves) loads on
+ * this thread alone.
  * Measured against the alternatives in docs/performance.md ("Interactive speed — parallel load").
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { statSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { GlobalStrings, kindColumns, loadUnits, tableDdl } from './append.js';
@@ -34,7 +35,7 @@ export interface LoadOptions {
   /**
    * 1: load on this thread alone; 2 or more: the pipeline (one worker decodes; more threads would
    * have nothing to do, the appends being one thread's work). Default CONTXRAY_LOAD_THREADS, else
-   * the pipeline when there are two cores or more and the captures are big enough to gain from it.
+   * defaultThreads(): the pipeline when a core is idle for it and the captures are big enough.
    * Given either way, it is used even for captures too small to gain from it.
    */
   threads?: number;
@@ -77,18 +78,19 @@ async function finish(conn: DuckDBConnection, paths: string[], results: UnitResu
 export function loadThreads(option: number | undefined, paths: string[]): number {
   const env = process.env.CONTXRAY_LOAD_THREADS;
   const asked = option ?? (env !== undefined && env !== '' ? Number(env) : undefined);
-  if (asked === undefined) return defaultThreads(availableParallelism(), paths.reduce((n, p) => n + fileSize(p), 0));
+  if (asked === undefined) return defaultThreads(availableParallelism(), paths.reduce((n, p) => n + fileSize(p), 0), loadavg()[0]!);
   if (!Number.isInteger(asked) || asked < 1 || asked > 64) throw new UsageError('bad-threads', `CONTXRAY_LOAD_THREADS must be a whole number from 1 to 64 (got ${String(option ?? env)})`);
   return Math.min(asked, 2);
 }
 
 /**
- * The pipeline whenever a second core exists and the load is big enough: it adds little CPU (a
- * copy of the decoded buffers), so unlike the old copy-in design it does not lose on a busy
- * machine either (docs/performance.md).
+ * The pipeline when a second core is there to run it: two cores or more, a load big enough to pay
+ * for the worker, and a load average below the core count. It takes ~20 % off the main thread's
+ * CPU (the critical path) but adds ~25 % CPU in all (copies, messages, a second heap's GC), so on
+ * a machine whose cores are all busy it measured no faster than one thread (docs/performance.md).
  */
-export function defaultThreads(cores: number, totalBytes: number): number {
-  return cores >= 2 && totalBytes >= PIPELINE_MIN_BYTES ? 2 : 1;
+export function defaultThreads(cores: number, totalBytes: number, loadAverage: number): number {
+  return cores >= 2 && totalBytes >= PIPELINE_MIN_BYTES && loadAverage < cores ? 2 : 1;
 }
 
 /** Size for planning only; the reader checks the file itself and names what is wrong with it. */
