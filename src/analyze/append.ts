@@ -19,14 +19,12 @@ import {
   LIST,
   listValue,
   type DuckDBAppender,
-  type DuckDBConnection,
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
 import type { RecordBatch } from 'apache-arrow';
-import { readUnit, type LoadUnit, type UnitResult } from './load-part.js';
 import { KINDS, type ColumnType, type Kind } from '../capture/schema.js';
-import { decodeBatch, kindColumns, WIDTH, type DecodedBatch, type DecodeState, type GlobalStrings, type PlainValue } from './load-decode.js';
+import { decodeBatch, kindColumns, WIDTH, type DecodedBatch, type DecodeState, type PlainValue } from './load-decode.js';
 
 export { GlobalStrings, StringCaps, kindColumns, type DecodeState } from './load-decode.js';
 
@@ -126,27 +124,3 @@ function duckValues(values: PlainValue[], row0: number, n: number): DuckDBValue[
   }
   return out;
 }
-
-/** Called after every appended batch with the rows it added (and lets a caller yield or abort). */
-export type OnRows = (unit: LoadUnit, rows: number, fileBytes: number) => void | Promise<void>;
-
-/** Appends the units into `conn` (tables from tableDdl()); dictionary strings get ids from `strings`. */
-export async function loadUnits(conn: DuckDBConnection, units: LoadUnit[], strings: GlobalStrings, onRows?: OnRows): Promise<UnitResult[]> {
-  const appenders = new Map<Kind, DuckDBAppender>();
-  for (const kind of KINDS) appenders.set(kind, await conn.createAppender(`ev_${kind}`));
-  const results: UnitResult[] = [];
-  try {
-    for (const unit of units) results.push(await loadUnit(appenders, unit, strings, onRows));
-  } finally {
-    for (const a of appenders.values()) a.closeSync();
-  }
-  return results;
-}
-
-async function loadUnit(appenders: Map<Kind, DuckDBAppender>, unit: LoadUnit, strings: GlobalStrings, onRows?: OnRows): Promise<UnitResult> {
-  return readUnit(unit, strings, async (kind, batch, state, fileBytes) => {
-    appendBatch(appenders.get(kind)!, kind, batch, unit.captureId, state);
-    await onRows?.(unit, batch.numRows, fileBytes);
-  });
-}
-

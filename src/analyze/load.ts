@@ -12,11 +12,12 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { statSync } from 'node:fs';
-import type { DuckDBConnection } from '@duckdb/node-api';
-import { GlobalStrings, kindColumns, loadUnits, tableDdl } from './append.js';
+import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import { appendBatch, GlobalStrings, kindColumns, tableDdl } from './append.js';
 import { loadPipelined } from './load-pipeline.js';
-import type { LoadUnit, UnitResult } from './load-part.js';
+import { readUnit, type LoadUnit, type UnitResult } from './load-part.js';
 import type { CaptureMeta } from '../capture/reader.js';
+import { KINDS, type Kind } from '../capture/schema.js';
 import { UsageError } from '../util/errors.js';
 
 export { kindColumns, tableDdl };
@@ -100,6 +101,29 @@ function fileSize(path: string): number {
   } catch {
     return 0;
   }
+}
+
+/** Called after every appended batch with the rows it added (and lets a caller yield or abort). */
+type OnRows = (unit: LoadUnit, rows: number, fileBytes: number) => void | Promise<void>;
+
+/** Appends the units into `conn` (tables from tableDdl()); dictionary strings get ids from `strings`. */
+async function loadUnits(conn: DuckDBConnection, units: LoadUnit[], strings: GlobalStrings, onRows?: OnRows): Promise<UnitResult[]> {
+  const appenders = new Map<Kind, DuckDBAppender>();
+  for (const kind of KINDS) appenders.set(kind, await conn.createAppender(`ev_${kind}`));
+  const results: UnitResult[] = [];
+  try {
+    for (const unit of units) results.push(await loadUnit(appenders, unit, strings, onRows));
+  } finally {
+    for (const a of appenders.values()) a.closeSync();
+  }
+  return results;
+}
+
+async function loadUnit(appenders: Map<Kind, DuckDBAppender>, unit: LoadUnit, strings: GlobalStrings, onRows?: OnRows): Promise<UnitResult> {
+  return readUnit(unit, strings, async (kind, batch, state, fileBytes) => {
+    appendBatch(appenders.get(kind)!, kind, batch, unit.captureId, state);
+    await onRows?.(unit, batch.numRows, fileBytes);
+  });
 }
 
 async function insertCaptureMeta(conn: DuckDBConnection, id: number, meta: CaptureMeta, warning: string | null, truncatedStrings: number): Promise<void> {
