@@ -1,12 +1,14 @@
 /**
  * Parallel load (issue 12 item 4), side by side in one run: the 10M-event synthetic capture loaded
- * by contxray on one thread and on N, against DuckDB's own read_parquet of the same rows into the
- * same kind of database (a file in a scratch dir; the floor); then 100 captures of 100k events.
- * Every measurement is its own process (peak RSS is its own), rounds interleave the variants, and
- * medians are compared.
+ * by contxray on one thread (CONTXRAY_LOAD_THREADS=1) and pipelined (=2: a worker decodes, the main
+ * thread appends), against DuckDB's own read_parquet of the same rows into the same kind of
+ * database (a file in a scratch dir; the floor); then 100 captures of 100k events. Every
+ * measurement is its own process (peak RSS is its own), rounds interleave the variants, and
+ * medians are compared. `--compare DIST` adds another build's loader (e.g. /work/main/dist, the
+ * previous design) on 2 threads to the same rounds.
  *
  *   node -e "import('./dist/bench/interactive/load.js').then(m=>m.main(process.argv.slice(1)))" -- \
- *     [--events 10000000 (0: skip)] [--small 100 (0: skip)] [--small-events 100000] [--rounds 5] [--threads N] [--capture PATH]
+ *     [--events 10000000 (0: skip)] [--small 100 (0: skip)] [--small-events 100000] [--rounds 5] [--capture PATH] [--compare DIST]
  */
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -24,19 +26,23 @@ interface Measured {
   rssMb: number;
 }
 
-function child(args: string[], env: Record<string, string> = {}): Measured {
-  const r = timeCommand(process.execPath, [CHILD, ...args], { env: { ...process.env, ...env } });
+function child(args: string[], env: Record<string, string> = {}, script = CHILD): Measured {
+  const r = timeCommand(process.execPath, [script, ...args], { env: { ...process.env, ...env } });
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as Omit<Measured, 'rssMb'>;
   return { ...out, rssMb: r.maxRssMb };
 }
 
-async function shape(title: string, captures: string[], parquet: string, rounds: number, threads: number): Promise<void> {
+async function shape(title: string, captures: string[], parquet: string, rounds: number, compare: string): Promise<void> {
   child(['to-parquet', parquet, ...captures], { CONTXRAY_LOAD_THREADS: '1' });
   const variants = [
     { name: 'contxray, 1 thread', run: () => child(['contxray', ...captures], { CONTXRAY_LOAD_THREADS: '1' }) },
-    { name: `contxray, ${threads} threads`, run: () => child(['contxray', ...captures], { CONTXRAY_LOAD_THREADS: String(threads) }) },
+    { name: 'contxray, pipelined (2 threads)', run: () => child(['contxray', ...captures], { CONTXRAY_LOAD_THREADS: '2' }) },
     { name: 'read_parquet (floor)', run: () => child(['parquet', parquet]) },
   ];
+  if (compare) {
+    const script = join(compare, 'bench', 'interactive-load-child.js');
+    variants.push({ name: `${compare}, 2 threads`, run: () => child(['contxray', ...captures], { CONTXRAY_LOAD_THREADS: '2' }, script) });
+  }
   const res = await interleave(rounds, variants, (r, name, m) => console.error(`  round ${r + 1} ${name}: ${m.seconds.toFixed(2)} s, ${m.rssMb.toFixed(0)} MB`));
   const floor = median(res.get('read_parquet (floor)')!.map((m) => m.seconds));
   console.log(`\n${title} (load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores at the end)`);
@@ -54,14 +60,14 @@ export async function main(argv: string[]): Promise<void> {
   const small = Number(opt(argv, 'small', '100'));
   const smallEvents = Number(opt(argv, 'small-events', '100000'));
   const rounds = Number(opt(argv, 'rounds', '5'));
-  const threads = Number(opt(argv, 'threads', String(availableParallelism())));
+  const compare = opt(argv, 'compare', '');
   const given = opt(argv, 'capture', '');
   const dir = mkdtempSync(join(tmpdir(), 'contxray-bench-load-'));
   try {
     if (events > 0 || given) {
       const big = given || join(dir, 'big.arrow');
       if (!given) await writeSyntheticCapture(big, { events });
-      await shape(`one capture of ${given ? 'the given' : events} events`, [big], join(dir, 'big-parquet'), rounds, threads);
+      await shape(`one capture of ${given ? 'the given' : events} events`, [big], join(dir, 'big-parquet'), rounds, compare);
     }
     if (small > 0) {
       // One capture written, the others copies: each is still read, decoded and appended on its own.
@@ -72,7 +78,7 @@ export async function main(argv: string[]): Promise<void> {
         smalls.push(join(dir, `small-${i}.arrow`));
         copyFileSync(first, smalls[i]!);
       }
-      await shape(`${small} captures of ${smallEvents} events`, smalls, join(dir, 'small-parquet'), rounds, threads);
+      await shape(`${small} captures of ${smallEvents} events`, smalls, join(dir, 'small-parquet'), rounds, compare);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

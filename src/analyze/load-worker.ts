@@ -1,40 +1,46 @@
 /**
- * A load worker (worker_threads): appends its units into a DuckDB database of its own (a file in
- * the loader's private scratch dir), with its own string ids, checkpoints and closes it; the main
- * thread then attaches that file and copies it into the analysis database (load-merge.ts).
- * DuckDB objects cannot cross threads, so each worker has its own instance; its appends run on
- * its own core while the main thread appends its share.
+ * The load worker (worker_threads): reads, decompresses and decodes the captures while the main
+ * thread appends what it sends (load-pipeline.ts). It numbers the dictionary strings (one id space,
+ * so its ids are the analysis database's), and sends each batch's column buffers as transferred
+ * ArrayBuffers (no copy crossing threads), with the strings that batch numbered first. At most
+ * `window` batches are in flight: the main thread sends a credit per batch appended, so a fast
+ * reader never piles up decoded batches in memory.
  *
- * Messages to the parent: {type:'rows', unit, rows, bytes} per batch, then {type:'done', results}
- * or {type:'error', error} (an ErrorMessage: the CaptureError's code survives the crossing).
+ * Messages to the parent: {type:'batch', unit, batch, strings, bytes} per batch, {type:'unit',
+ * result} per capture, then {type:'done'} or {type:'error', error} (an ErrorMessage: a
+ * CaptureError's code survives the crossing). No DuckDB here.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { GlobalStrings, tableDdl } from './append.js';
-import { loadUnits, toErrorMessage, type LoadUnit, type UnitResult } from './load-part.js';
+import { decodeBatch, GlobalStrings, transferList } from './load-decode.js';
+import { readUnit, toErrorMessage, type LoadUnit } from './load-part.js';
 
 export interface WorkerInput {
-  db: string;
   units: LoadUnit[];
+  /** Batches sent and not yet appended, at most. */
+  window: number;
 }
 
-async function run({ db, units }: WorkerInput): Promise<void> {
-  // One thread: the parallelism is across workers; DuckDB's own pool would only contend with them.
-  const instance = await DuckDBInstance.create(db, { threads: '1', autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
-  const conn = await instance.connect();
-  let results: UnitResult[];
-  try {
-    await conn.run(tableDdl());
-    const strings = new GlobalStrings();
-    results = await loadUnits(conn, units, strings, (unit, rows, bytes) => parentPort!.postMessage({ type: 'rows', unit, rows, bytes }));
-    await strings.store(conn);
-    await conn.run('CHECKPOINT');
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
+async function run({ units, window }: WorkerInput): Promise<void> {
+  const port = parentPort!;
+  let credits = window;
+  let wake: (() => void) | null = null;
+  port.on('message', () => {
+    credits++;
+    wake?.();
+    wake = null;
+  });
+  const strings = new GlobalStrings();
+  for (const [index, unit] of units.entries()) {
+    const result = await readUnit(unit, strings, async (kind, batch, state, bytes) => {
+      while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
+      credits--;
+      const decoded = decodeBatch(kind, batch, state, true);
+      port.postMessage({ type: 'batch', unit: index, batch: decoded, strings: strings.takeNew(), bytes }, transferList(decoded));
+    });
+    port.postMessage({ type: 'unit', result });
   }
-  // Only once the database is closed: the main thread attaches the file next.
-  parentPort!.postMessage({ type: 'done', results });
+  port.postMessage({ type: 'done' });
+  port.removeAllListeners('message'); // and the worker exits
 }
 
 run(workerData as WorkerInput).catch((err: unknown) => parentPort!.postMessage({ type: 'error', error: toErrorMessage(err) }));

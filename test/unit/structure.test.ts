@@ -53,8 +53,8 @@ test('one package-root finder: only src/util/package-root.ts locates files from 
   const walkers = sources()
     .filter((f) => /fileURLToPath\(import\.meta\.url\)|new URL\('\.\.?\//.test(readFileSync(f, 'utf8')))
     .map((f) => relative(ROOT, f));
-  // load.ts starts its worker module, compiled beside it (not a package file): the one exception.
-  assert.deepEqual(walkers, ['src/analyze/load.ts', 'src/util/package-root.ts']);
+  // load-pipeline.ts starts its worker module, compiled beside it (not a package file): the one exception.
+  assert.deepEqual(walkers, ['src/analyze/load-pipeline.ts', 'src/util/package-root.ts']);
 });
 
 test('the package root holds what the product reads at run time', () => {
