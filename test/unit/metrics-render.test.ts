@@ -6,9 +6,12 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import { Registry } from 'prom-client';
 import type { ContainerInfo } from '../../src/containers/index.js';
-import { LiveMetrics } from '../../src/metrics/live.js';
+import { LiveMetrics, acceptsGzip, serveMetrics } from '../../src/metrics/live.js';
 import { ByteSink, render, snapshot } from '../../src/metrics/render.js';
 import { StoredCounter, type StoredMetric } from '../../src/metrics/stored.js';
 import type { FlushReport } from '../../src/record/recorder.js';
@@ -155,5 +158,49 @@ describe('live exporter: rendering off the scrape path', () => {
       assert.ok(!body.includes('q\\"uote-1'), `flush ${i}: the exited container is back`);
       assert.ok(body.includes('container="web-0"'));
     }
+  });
+});
+
+describe('live exporter over HTTP: gzip', () => {
+  const get = (url: string, encoding: string) =>
+    new Promise<{ headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+      httpGet(url, { headers: { 'accept-encoding': encoding } }, (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (d: Buffer) => parts.push(d));
+        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(parts) }));
+      }).on('error', reject);
+    });
+
+  test('a scraper accepting gzip gets the rendering gzipped once it has been compressed, the same text', async () => {
+    const m = new LiveMetrics({ host: 'h', arch: 'x86_64', maxContainers: 100 });
+    m.update(flush(5, 20, 1));
+    const server = await serveMetrics(m, { host: '127.0.0.1', port: 0 });
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
+      const first = await get(url, 'gzip');
+      assert.equal(first.headers['content-encoding'], undefined, 'the first rendering was not compressed (no gzip scraper yet)');
+      m.update(flush(5, 20, 1));
+      await m.idle();
+      const zipped = await get(url, 'gzip, deflate');
+      assert.equal(zipped.headers['content-encoding'], 'gzip');
+      assert.equal(zipped.headers.vary, 'accept-encoding');
+      const plain = await get(url, 'identity');
+      assert.equal(plain.headers['content-encoding'], undefined);
+      assert.ok(plain.body.length > 10 * zipped.body.length, `${plain.body.length} bytes vs ${zipped.body.length} gzipped`);
+      assert.equal(gunzipSync(zipped.body).toString('utf8'), plain.body.toString('utf8'));
+      assert.deepEqual(new Set(syscallValues(plain.body.toString('utf8'))), new Set([2]));
+    } finally {
+      server.close();
+    }
+  });
+
+  test('Accept-Encoding: gzip or * with a non-zero quality', () => {
+    assert.equal(acceptsGzip('gzip'), true);
+    assert.equal(acceptsGzip('deflate, GZIP;q=0.5'), true);
+    assert.equal(acceptsGzip('*'), true);
+    assert.equal(acceptsGzip('gzip;q=0'), false);
+    assert.equal(acceptsGzip('identity'), false);
+    assert.equal(acceptsGzip(undefined), false);
+    assert.equal(acceptsGzip('x-gzip-not'), false);
   });
 });
