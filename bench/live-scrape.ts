@@ -11,16 +11,17 @@
  * 2. Scrapes the way Prometheus makes them, through the real HTTP endpoint, by curl (its own
  *    process; wall = curl's connect to last byte): flushes every --interval ms; in each interval
  *    one scrape, alternately right after the flush (the worst case) and at a random offset in the
- *    interval. Two modes, alternating by round: `prerender` (what `record --metrics` does) and
+ *    interval. Three modes, alternating by round: `prerender, gzip` (what `record --metrics` does
+ *    for a Prometheus, which always accepts gzip), `prerender, plain` (a scraper without gzip) and
  *    `render on scrape` (the same renderer, run only when a scrape asks: the behaviour before).
  *    The event loop's largest delay (perf_hooks monitorEventLoopDelay) is taken per mode.
  *
  *   npm run bench -- live-scrape [--containers 100] [--syscalls 100] [--rounds 7] [--flushes 6] [--interval 1000]
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { promisify } from 'node:util';
+import { createInterface } from 'node:readline';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { RESOURCE_FIELDS } from '../src/capture/schema.js';
@@ -56,24 +57,36 @@ export function syntheticFlush(nContainers: number, nSyscalls: number, round: nu
   return { batches: [batch], resources, containers, counters: { 'events.exec': BigInt(round) }, bytesWritten: round * 1000, flushSeconds: 0.01, ringBuffer: { sizeBytes: 16 << 20, usedBytes: 0, peakUsedBytes: 4096 }, gone: new Set(), final: false };
 }
 
-/** The floor: every sample of the registry as `name{labels} value` lines by a bare loop. */
-async function bareExposition(live: LiveMetrics): Promise<string> {
-  const lines: string[] = [];
-  for (const m of live.registry.getMetricsAsArray() as unknown as StoredMetric[]) {
-    const g = await m.get();
-    lines.push(`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} ${g.type}`);
-    for (const v of g.values as { value: number; labels: Record<string, string>; sharedLabels?: Record<string, string> }[]) {
-      const all = { ...v.labels, ...v.sharedLabels };
-      let l = '';
-      for (const k in all) l += `${l ? ',' : ''}${k}="${all[k]}"`;
-      lines.push(`${g.name}{${l}} ${v.value}`);
+/** Label strings of the floor, formatted once per series' life (as prom-client's WeakMap does). */
+const floorLabels = new WeakMap<object, string>();
+
+/**
+ * The floor: every sample as `name{labels} value` lines by a bare loop, with the renderer's own
+ * tricks (labels formatted once per series, one string per 500 series, written into a reused
+ * buffer) but no exposition library and no event-loop turns: what the bytes alone cost.
+ */
+function bareExposition(metrics: StoredMetric[], sink: ByteSink): void {
+  for (const m of metrics) {
+    sink.write(`# HELP ${m.sampleName} ${m.help}\n# TYPE ${m.sampleName} ${m.type}\n`);
+    let lines = '';
+    let n = 0;
+    for (const v of m.samples) {
+      let l = floorLabels.get(v.sharedLabels);
+      if (l === undefined) {
+        l = '';
+        for (const k in v.sharedLabels) l += `${l ? ',' : ''}${k}="${v.sharedLabels[k]}"`;
+        floorLabels.set(v.sharedLabels, l);
+      }
+      lines += `${m.sampleName}{${l}} ${v.value}\n`;
+      if (++n % 500 === 0) {
+        sink.write(lines);
+        lines = '';
+      }
     }
+    sink.write(lines + '\n');
   }
-  return lines.join('\n') + '\n';
 }
 
-
-const run = promisify(execFile);
 
 const cpuMs = () => {
   const u = process.cpuUsage();
@@ -97,24 +110,40 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
 const f1 = (x: number) => x.toFixed(1).padStart(6);
 
-/** curl in its own process: only the exporter's work counts in this process; wall is curl's own. */
-async function curl(url: string, openMetrics: boolean): Promise<{ bytes: number; wallMs: number }> {
-  const accept = openMetrics ? 'application/openmetrics-text; version=1.0.0' : 'text/plain';
-  const { stdout } = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{size_download} %{http_code} %{time_total}', '-H', `accept: ${accept}`, url]);
-  const [size, code, seconds] = stdout.split(' ');
-  if (code !== '200') throw new Error(`scrape: HTTP ${code}`);
-  return { bytes: Number(size), wallMs: Number(seconds) * 1000 };
+/**
+ * The scraper: curl, started by one long-lived shell (so this process forks nothing while it is
+ * measured: a fork of a big process blocks its event loop), one request per line on its stdin.
+ * Only the exporter's work counts in this process; wall is curl's own (connect to last byte).
+ */
+class Scraper {
+  private readonly sh = spawn('/bin/sh', ['-c', 'while read -r accept gz url; do curl -sS -o /dev/null -w "%{size_download} %{http_code} %{time_total}\\n" -H "accept: $accept" $gz "$url" || echo "0 000 0"; done'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  private readonly lines = createInterface({ input: this.sh.stdout! })[Symbol.asyncIterator]();
+
+  /** With gzip: what Prometheus sends, and curl decompresses (its time is in the wall). */
+  async scrape(url: string, openMetrics: boolean, gzip: boolean): Promise<{ bytes: number; wallMs: number }> {
+    const accept = openMetrics ? 'application/openmetrics-text;version=1.0.0' : 'text/plain';
+    this.sh.stdin!.write(`${accept} ${gzip ? '--compressed' : '-s'} ${url}\n`);
+    const { value } = await this.lines.next();
+    const [size, code, seconds] = String(value).split(' ');
+    if (code !== '200') throw new Error(`scrape: HTTP ${code}`);
+    return { bytes: Number(size), wallMs: Number(seconds) * 1000 };
+  }
+
+  close(): void {
+    this.sh.stdin!.end();
+  }
 }
 
 /** Part 1: what one flush costs the exporter's process, step by step. */
 async function perFlush(nc: number, ns: number, rounds: number): Promise<void> {
   const live = new LiveMetrics({ host: 'bench', arch: 'x86_64', maxContainers: 100_000 });
   const metrics = live.registry.getMetricsAsArray() as unknown as StoredMetric[];
-  const steps = ['update from one flush', 'render (slices, reused buffer)', 'registry.metrics() + Buffer.from', 'floor: bare loop + UTF-8'];
+  const steps = ['update from one flush', 'render (slices, reused buffer)', 'registry.metrics() + Buffer.from', 'floor: bare loop, same buffer'];
   const cpu = new Map<string, number[]>(steps.map((s) => [s, []]));
   const wall = new Map<string, number[]>(steps.map((s) => [s, []]));
   const slice: number[] = [];
   let sink = new ByteSink(Buffer.allocUnsafeSlow(1 << 16));
+  let floorSink = new ByteSink(Buffer.allocUnsafeSlow(1 << 16));
   let bytes = 0;
   for (let r = 0; r < rounds; r++) {
     const f = syntheticFlush(nc, ns, r);
@@ -130,7 +159,7 @@ async function perFlush(nc: number, ns: number, rounds: number): Promise<void> {
         },
       ],
       [steps[2]!, async () => Buffer.from(await live.registry.metrics(), 'utf8').length],
-      [steps[3]!, async () => Buffer.from(await bareExposition(live), 'utf8').length],
+      [steps[3]!, async () => bareExposition(metrics, (floorSink = new ByteSink(floorSink.buffer)))],
     ];
     for (const [name, step] of runs) {
       const m = await measure(step);
@@ -154,48 +183,54 @@ interface ModeFigures {
 
 /** Part 2: scrapes over HTTP at Prometheus-like moments, flushes every `interval` ms. */
 async function scrapes(nc: number, ns: number, rounds: number, flushes: number, interval: number): Promise<void> {
-  const modes = ['prerender', 'render on scrape'] as const;
+  const modes = ['prerender, gzip', 'prerender, plain', 'render on scrape'] as const;
   const figures = new Map<string, ModeFigures>(modes.map((m) => [m, { afterFlush: [], random: [], renderCpu: [], maxSlice: [], loopMax: [] }]));
   const setups = await Promise.all(
     modes.map(async (mode) => {
-      const live = new LiveMetrics({ host: 'bench', arch: 'x86_64', maxContainers: 100_000, prerender: mode === 'prerender' });
+      const live = new LiveMetrics({ host: 'bench', arch: 'x86_64', maxContainers: 100_000, prerender: mode !== 'render on scrape' });
       const server = await serveMetrics(live, { host: '127.0.0.1', port: 0 });
       return { mode, live, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics` };
     }),
   );
+  const scraper = new Scraper();
   let flushNo = 0;
   for (let r = 0; r < rounds; r++) {
     for (const { mode, live, url } of setups) {
       const fig = figures.get(mode)!;
+      const gzip = mode === 'prerender, gzip';
       live.update(syntheticFlush(nc, ns, flushNo++));
-      await curl(url, false); // scraped: warm
+      await scraper.scrape(url, false, gzip); // scraped: warm
       await live.idle();
       // The event loop's delays from each update() to the end of its rendering and scrape (not the
       // update itself nor the building of the synthetic flush: the recorder's own work).
-      const loop = monitorEventLoopDelay({ resolution: 1 });
+      // A fresh histogram each time: one re-enabled after a pause counts the pause as a delay.
+      let loopMax = 0;
       for (let k = 0; k < flushes; k++) {
         const t0 = performance.now();
         const rendersBefore = live.renderStats.renders;
         const flush = syntheticFlush(nc, ns, flushNo++);
         live.update(flush);
+        const loop = monitorEventLoopDelay({ resolution: 1 });
         loop.enable();
         const offset = k % 2 === 0 ? 0 : Math.random() * (interval - 100);
         if (offset > 0) await sleep(offset);
-        const s = await curl(url, false);
+        const s = await scraper.scrape(url, false, gzip);
         (k % 2 === 0 ? fig.afterFlush : fig.random).push(s.wallMs);
         await live.idle();
         loop.disable();
+        loopMax = Math.max(loopMax, loop.max / 1e6);
         if (live.renderStats.renders > rendersBefore && live.renderStats.last) {
           fig.renderCpu.push(live.renderStats.last.cpuMs);
           fig.maxSlice.push(live.renderStats.last.maxSliceMs);
         }
         await sleep(Math.max(0, interval - (performance.now() - t0)));
       }
-      fig.loopMax.push(loop.max / 1e6);
+      fig.loopMax.push(loopMax);
     }
   }
+  scraper.close();
   for (const { server } of setups) server.close();
-  console.log(`\n2. scrapes over HTTP (curl, text format), a flush every ${interval} ms, ${rounds} rounds × ${flushes} flushes per mode, modes interleaved:`);
+  console.log(`\n2. scrapes over HTTP (curl, text format; wall ms), a flush every ${interval} ms, ${rounds} rounds × ${flushes} flushes per mode, modes interleaved:`);
   console.log('  mode               scrape right after a flush   scrape at a random offset   render CPU/flush  longest slice  event-loop max delay');
   console.log('                     median   p90    max          median   p90    max          median            median         median of rounds');
   for (const mode of modes) {
