@@ -187,7 +187,7 @@ async function scrapes(nc: number, ns: number, rounds: number, flushes: number, 
   const figures = new Map<string, ModeFigures>(modes.map((m) => [m, { afterFlush: [], random: [], renderCpu: [], maxSlice: [], loopMax: [] }]));
   const setups = await Promise.all(
     modes.map(async (mode) => {
-      const live = new LiveMetrics({ host: 'bench', arch: 'x86_64', maxContainers: 100_000, prerender: mode !== 'render on scrape' });
+      const live = new LiveMetrics({ host: 'bench', arch: 'x86_64', maxContainers: 100_000, prerender: mode !== 'render on scrape', measureRenderCpu: true });
       const server = await serveMetrics(live, { host: '127.0.0.1', port: 0 });
       return { mode, live, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics` };
     }),

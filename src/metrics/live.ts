@@ -71,6 +71,8 @@ export interface LiveOptions {
   sliceSeries?: number;
   /** false: render only when a scrape asks, as before (the bench's comparison). */
   prerender?: boolean;
+  /** Measure each rendering's CPU time in renderStats (the bench). */
+  measureRenderCpu?: boolean;
   /** The clock of the pre-render window (tests). */
   now?: () => number;
 }
@@ -362,7 +364,7 @@ export class LiveMetrics {
     const generation = this.generation;
     const snap = snapshot([...this.metrics.values()]);
     const sink = new ByteSink(this.spare.pop() ?? Buffer.allocUnsafeSlow(1 << 16));
-    const stats = await render(snap, i === OPENMETRICS, sink, { sliceSeries: this.opts.sliceSeries ?? 500 });
+    const stats = await render(snap, i === OPENMETRICS, sink, { sliceSeries: this.opts.sliceSeries ?? 500, measureCpu: this.opts.measureRenderCpu });
     this.renderStats.renders++;
     this.renderStats.last = stats;
     const r: Rendering = { generation, sink, body: sink.buffer.subarray(0, sink.length), readers: 0, superseded: false };
