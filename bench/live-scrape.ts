@@ -167,7 +167,7 @@ async function perFlush(nc: number, ns: number, rounds: number): Promise<void> {
       wall.get(name)!.push(m.wall);
     }
   }
-  console.log(`1. per flush, ${nc} containers × ${ns} syscalls (${nc * ns * 3} syscall series + resources; text ${(bytes / 1e6).toFixed(2)} MB), ${rounds} rounds, medians:`);
+  console.log(`1. per flush, ${nc} containers × ${ns} syscalls (${metrics.reduce((n, m) => n + m.samples.size, 0)} series; text ${(bytes / 1e6).toFixed(2)} MB), ${rounds} rounds, medians:`);
   for (const s of steps) console.log(`  ${s.padEnd(34)} CPU ${f1(median(cpu.get(s)!))} ms   wall ${f1(median(wall.get(s)!))} ms`);
   console.log(`  render: longest slice (event loop held) median ${median(slice).toFixed(1)} ms, max ${Math.max(...slice).toFixed(1)} ms`);
   printRatios('rendering one flush vs the bare loop (CPU)', { 'render (slices)': median(cpu.get(steps[1]!)!), 'registry.metrics()': median(cpu.get(steps[2]!)!), floor: median(cpu.get(steps[3]!)!) }, 'floor', 'ms');
