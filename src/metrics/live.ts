@@ -3,10 +3,17 @@
  * declarations (families.ts), updated at every recorder flush (FlushReport), served on /metrics in
  * the Prometheus text format, or OpenMetrics when the scraper's Accept header asks for it.
  *
+ * Rendering is off the scrape path: after each flush, each content type scraped in the last
+ * 2 minutes is rendered in the background (render.ts: slices, snapshot, reused buffer; gzipped on
+ * the thread pool when the scraper accepts it), and a scrape gets the newest finished rendering
+ * (while the current flush is still being rendered, the previous flush's). Nobody scraping: no
+ * rendering at all.
+ *
  * Cardinality stays bounded: at most `maxContainers` containers get series (the others are counted
  * in contxray_metrics_containers_overflow_total); a container whose cgroup is gone keeps its series
- * until one scrape has been served after it went (so the last counts are seen), then they are
- * removed. Labels are the same as offline: no argv, path, pid, address or port.
+ * until one scrape has been served from a rendering made after it went (so the last counts are
+ * seen), then they are removed for good. Labels are the same as offline: no argv, path, pid,
+ * address or port.
  */
 import { createServer, type Server } from 'node:http';
 import { gzip } from 'node:zlib';
