@@ -3,12 +3,20 @@
  * declarations (families.ts), updated at every recorder flush (FlushReport), served on /metrics in
  * the Prometheus text format, or OpenMetrics when the scraper's Accept header asks for it.
  *
+ * Rendering is off the scrape path: after each flush, each content type scraped in the last
+ * 2 minutes is rendered in the background (render.ts: slices, snapshot, reused buffer; gzipped on
+ * the thread pool when the scraper accepts it), and a scrape gets the newest finished rendering
+ * (while the current flush is still being rendered, the previous flush's). Nobody scraping: no
+ * rendering at all.
+ *
  * Cardinality stays bounded: at most `maxContainers` containers get series (the others are counted
  * in contxray_metrics_containers_overflow_total); a container whose cgroup is gone keeps its series
- * until one scrape has been served after it went (so the last counts are seen), then they are
- * removed. Labels are the same as offline: no argv, path, pid, address or port.
+ * until one scrape has been served from a rendering made after it went (so the last counts are
+ * seen), then they are removed for good. Labels are the same as offline: no argv, path, pid,
+ * address or port.
  */
 import { createServer, type Server } from 'node:http';
+import { gzip } from 'node:zlib';
 import { Registry, type RegistryContentType } from 'prom-client';
 import { formatAddress } from '../capture/addr.js';
 import { RESOURCE_FIELDS, type ResourceField } from '../capture/schema.js';
@@ -19,6 +27,7 @@ import { syscallTableFor, type SyscallTable } from '../syscalls/index.js';
 import { RecorderError, UsageError } from '../util/errors.js';
 import { FAMILIES, LIVE_FAMILIES, type Family } from './families.js';
 import { boundLabel } from './labels.js';
+import { ByteSink, render, snapshot, type RenderStats } from './render.js';
 import { StoredCounter, StoredGauge, type Labels, type StoredMetric, type StoredSample } from './stored.js';
 
 const NO_LABELS: Labels = Object.freeze({}) as Labels;
@@ -33,8 +42,9 @@ interface Tracked {
   syscalls: Map<number, (StoredSample | undefined)[]>;
   /** Last cumulative resource value seen, per field. */
   last: Partial<Record<ResourceField, bigint>>;
-  /** Scrapes served since its cgroup went (null while it runs). */
-  goneScrapes: number | null;
+  /** The generation in which its cgroup was seen gone (null while it runs): a scrape served from a
+   *  rendering of that generation or later showed its last counts, and removes it. */
+  goneAt: number | null;
 }
 
 /** Resource fields → (family key, extra label value, counter divisor), as in queries/metrics/increments.sql. */
@@ -62,7 +72,34 @@ export interface LiveOptions {
   host: string;
   arch: string;
   maxContainers: number;
+  /** A content type scraped within this long gets rendered after every flush (default 2 min). */
+  prerenderWindowMs?: number;
+  /** Series per rendering slice, between which the event loop runs (default 500). */
+  sliceSeries?: number;
+  /** false: render only when a scrape asks, as before (the bench's comparison). */
+  prerender?: boolean;
+  /** Measure each rendering's CPU time in renderStats (the bench). */
+  measureRenderCpu?: boolean;
+  /** The clock of the pre-render window (tests). */
+  now?: () => number;
 }
+
+/** One finished rendering of one content type; its buffer is reused once superseded and unread. */
+interface Rendering {
+  generation: number;
+  sink: ByteSink;
+  body: Buffer;
+  /** Scrapes being sent from it (released by the HTTP server when the response is done). */
+  readers: number;
+  superseded: boolean;
+  /** The body gzipped (level 1, on libuv's thread pool), once done: made when the last scrape of this
+   *  content type accepted gzip within the pre-render window, as Prometheus's always do (3.5 MB of text → ~0.14 MB). */
+  gzipped?: Buffer;
+}
+
+const TEXT = 0;
+const OPENMETRICS = 1;
+const CONTENT_TYPES = [Registry.PROMETHEUS_CONTENT_TYPE, Registry.OPENMETRICS_CONTENT_TYPE];
 
 export class LiveMetrics {
   readonly registry = new Registry<RegistryContentType>();
@@ -73,12 +110,29 @@ export class LiveMetrics {
   private readonly table: SyscallTable;
   private readonly host: string;
   private readonly names = new Map<string, string>(); // "compat:nr" → name
-  /** Bumped by every change of the values or of the set of series; renderings are cached per generation. */
+  private readonly hostSeries = new Map<string, StoredSample>();
+  /** Containers whose series were removed: the recorder keeps reporting them (gone), never re-track. */
+  private readonly removed = new Set<bigint>();
+  /** Bumped by every change of the values or of the set of series; renderings are kept per generation. */
   private generation = 0;
-  private readonly rendered: ({ generation: number; body: Promise<Buffer> } | undefined)[] = [];
-  private renderQueue: Promise<unknown> = Promise.resolve();
+  /** Per content type (TEXT, OPENMETRICS): the newest finished rendering, when its last scrape was. */
+  private readonly latest: (Rendering | undefined)[] = [undefined, undefined];
+  private readonly lastScrape: (number | undefined)[] = [undefined, undefined];
+  /** A refresh of that content type is queued and has not started. */
+  private readonly queued = [false, false];
+  /** When a scrape of that content type last accepted gzip. */
+  private readonly lastGzipScrape: (number | undefined)[] = [undefined, undefined];
+  /** Renderings run one after the other (CPU: two at once would only interleave their slices). */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Buffers of superseded renderings nobody reads any more, for the next ones. */
+  private readonly spare: Buffer[] = [];
+  private compressing: Promise<void> = Promise.resolve();
+  private readonly now: () => number;
+  /** What the renderings cost (the bench and the tests read it). */
+  readonly renderStats = { renders: 0, last: null as RenderStats | null };
 
   constructor(private readonly opts: LiveOptions) {
+    this.now = opts.now ?? (() => performance.now());
     this.host = boundLabel(opts.host);
     this.table = syscallTableFor(opts.arch);
     for (const f of [...FAMILIES, ...LIVE_FAMILIES]) {
@@ -110,15 +164,16 @@ export class LiveMetrics {
     const t = this.containers.get(cgroupId);
     if (t) return t;
     if (!info) return null; // a host process (--host): no container series
+    if (this.removed.has(cgroupId)) return null; // exited, its series already served and removed
     if (this.containers.size >= this.opts.maxContainers) {
       if (!this.overflowed.has(cgroupId)) {
         this.overflowed.add(cgroupId);
-        (this.metric('metrics_containers_overflow') as StoredCounter).inc({ host: this.host });
+        this.hostSample('metrics_containers_overflow').value++;
       }
       return null;
     }
     const labels = { host: this.host, container_id: boundLabel(info.id), container: boundLabel(info.name || info.id.slice(0, 12)) };
-    const tracked: Tracked = { labels, series: new Map(), syscalls: new Map(), last: {}, goneScrapes: null };
+    const tracked: Tracked = { labels, series: new Map(), syscalls: new Map(), last: {}, goneAt: null };
     this.containers.set(cgroupId, tracked);
     this.gauge(tracked, 'container_info', { image: boundLabel(info.image ?? ''), runtime: boundLabel(info.runtime ?? '') }, 1);
     return tracked;
@@ -157,9 +212,10 @@ export class LiveMetrics {
     }
     for (const id of r.gone) {
       const t = this.containers.get(id);
-      if (t && t.goneScrapes === null) t.goneScrapes = 0;
+      if (t && t.goneAt === null) t.goneAt = this.generation;
     }
     this.addSelf(r);
+    this.prerender();
   }
 
   private addBatch(b: NativeBatch, containers: ReadonlyMap<bigint, ContainerInfo>, ipNames: Map<string, string>): void {
@@ -248,6 +304,18 @@ export class LiveMetrics {
     }
   }
 
+  /** A recorder-wide series (host plus `extra` labels), kept like the containers' ones. */
+  private hostSample(key: string, extra: Labels = NO_LABELS): StoredSample {
+    const id = key + '\u0000' + Object.values(extra).join('\u0000');
+    let s = this.hostSeries.get(id);
+    if (!s) {
+      s = { value: 0, labels: NO_LABELS, sharedLabels: { host: this.host, ...extra } };
+      this.metric(key).samples.add(s);
+      this.hostSeries.set(id, s);
+    }
+    return s;
+  }
+
   private addSelf(r: FlushReport): void {
     for (const [name, v] of Object.entries(r.counters)) {
       const m = /^(events|drops|truncated)\.(.+)$/.exec(name);
@@ -257,51 +325,136 @@ export class LiveMetrics {
       const d = v >= prev ? v - prev : v;
       if (d === 0n) continue;
       const key = m[1] === 'events' ? 'recorder_events' : m[1] === 'drops' ? 'recorder_drops' : 'recorder_truncations';
-      (this.metric(key) as StoredCounter).inc({ host: this.host, [key === 'recorder_events' ? 'kind' : 'reason']: boundLabel(m[2]!) }, Number(d));
+      this.hostSample(key, { [key === 'recorder_events' ? 'kind' : 'reason']: boundLabel(m[2]!) }).value += Number(d);
     }
     const prevBytes = this.lastCounters.get('\u0000bytes') ?? 0n;
     this.lastCounters.set('\u0000bytes', BigInt(r.bytesWritten));
-    (this.metric('recorder_capture_bytes') as StoredCounter).inc({ host: this.host }, Number(BigInt(r.bytesWritten) - prevBytes));
-    (this.metric('recorder_flush_duration') as StoredGauge).set({ host: this.host }, r.flushSeconds);
-    (this.metric('metrics_containers') as StoredGauge).set({ host: this.host }, this.containers.size);
-    (this.metric('ringbuf_size') as StoredGauge).set({ host: this.host }, r.ringBuffer.sizeBytes);
-    (this.metric('ringbuf_used') as StoredGauge).set({ host: this.host }, r.ringBuffer.usedBytes);
-    (this.metric('ringbuf_peak_used') as StoredGauge).set({ host: this.host }, r.ringBuffer.peakUsedBytes);
+    this.hostSample('recorder_capture_bytes').value += Number(BigInt(r.bytesWritten) - prevBytes);
+    this.hostSample('recorder_flush_duration').value = r.flushSeconds;
+    this.hostSample('metrics_containers').value = this.containers.size;
+    this.hostSample('ringbuf_size').value = r.ringBuffer.sizeBytes;
+    this.hostSample('ringbuf_used').value = r.ringBuffer.usedBytes;
+    this.hostSample('ringbuf_peak_used').value = r.ringBuffer.peakUsedBytes;
+  }
+
+  private recentlyScraped(i: number, by = this.lastScrape): boolean {
+    const at = by[i];
+    return at !== undefined && this.now() - at <= (this.opts.prerenderWindowMs ?? 120_000);
   }
 
   /**
-   * The exposition for one scrape; afterwards, containers gone before it lose their series.
-   * Values only change at flushes (and removals), so each content type is rendered (and encoded to
-   * UTF-8) at most once per such generation and later scrapes get the same bytes.
+   * After a change: render each content type scraped recently, in the background, so that the
+   * next scrape finds its bytes ready. Costs nothing when nobody scrapes.
    */
-  async scrape(openMetrics: boolean): Promise<{ body: Buffer; contentType: string }> {
-    const i = openMetrics ? 1 : 0;
-    let cached = this.rendered[i];
-    if (!cached || cached.generation !== this.generation) this.rendered[i] = cached = { generation: this.generation, body: this.render(openMetrics) };
-    const body = await cached.body.catch((err: unknown) => {
-      if (this.rendered[i] === cached) this.rendered[i] = undefined; // not cached: the next scrape tries again
-      throw err;
-    });
-    for (const [id, t] of this.containers) {
-      if (t.goneScrapes === null) continue;
-      if (++t.goneScrapes < 1) continue;
-      for (const s of t.series.values()) s.metric.samples.delete(s.sample);
-      this.containers.delete(id);
-      this.generation++;
-    }
-    return { body, contentType: openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE };
+  private prerender(): void {
+    if (this.opts.prerender === false) return;
+    for (const i of [TEXT, OPENMETRICS]) if (this.recentlyScraped(i)) void this.refresh(i).catch(() => undefined);
   }
 
-  /** The registry has one content type at a time and reads it across awaits: renders run one after
-   *  the other, never interleaved (two scrapers asking for both formats at once). */
-  private render(openMetrics: boolean): Promise<Buffer> {
-    const body = this.renderQueue.then(async () => {
-      this.registry.setContentType(openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE);
-      if (!openMetrics) for (const m of this.metrics.values()) if (m instanceof StoredCounter) m.restoreName();
-      return Buffer.from(await this.registry.metrics(), 'utf8');
+  /** A rendering of content type `i` as new as the state when it starts (queued; coalesced). */
+  private refresh(i: number): Promise<Rendering> {
+    const fresh = () => {
+      const cur = this.latest[i];
+      return cur && cur.generation === this.generation ? cur : undefined;
+    };
+    if (this.queued[i]) return this.queue.then(() => fresh() ?? this.refresh(i));
+    this.queued[i] = true;
+    const next = this.queue.then(() => {
+      this.queued[i] = false;
+      return fresh() ?? this.render(i);
     });
-    this.renderQueue = body.catch(() => undefined);
-    return body;
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async render(i: number): Promise<Rendering> {
+    const generation = this.generation;
+    const snap = snapshot([...this.metrics.values()]);
+    const sink = new ByteSink(this.spare.pop() ?? Buffer.allocUnsafeSlow(1 << 16));
+    const stats = await render(snap, i === OPENMETRICS, sink, { sliceSeries: this.opts.sliceSeries ?? 500, measureCpu: this.opts.measureRenderCpu });
+    this.renderStats.renders++;
+    this.renderStats.last = stats;
+    const r: Rendering = { generation, sink, body: sink.buffer.subarray(0, sink.length), readers: 0, superseded: false };
+    if (this.recentlyScraped(i, this.lastGzipScrape)) {
+      r.readers++; // zlib reads the body on another thread: its buffer is not reused meanwhile
+      this.compressing = new Promise<void>((done) =>
+        gzip(r.body, { level: 1 }, (err, out) => {
+          if (!err) r.gzipped = out;
+          r.readers--;
+          this.recycle(r);
+          done();
+        }),
+      );
+    }
+    const old = this.latest[i];
+    this.latest[i] = r;
+    if (old) {
+      old.superseded = true;
+      this.recycle(old);
+    }
+    return r;
+  }
+
+  /** Resolves once the renderings queued so far are done (tests, bench). */
+  async idle(): Promise<void> {
+    await this.queue;
+    await this.compressing;
+  }
+
+  private recycle(r: Rendering): void {
+    if (r.superseded && r.readers === 0 && this.spare.length < 2) this.spare.push(r.sink.buffer);
+  }
+
+  /**
+   * The exposition for one scrape: the newest finished rendering of the current flush when there
+   * is one; while the current flush is being rendered in the background, the previous flush's
+   * (complete, and counters only grow from one flush to the next); otherwise it renders now.
+   * Call `release()` when the body has been sent: until then its buffer is not reused (a caller
+   * that never calls it only keeps the buffer from being recycled).
+   * Containers gone before the served rendering's flush lose their series afterwards.
+   * `acceptsGzip`: the body is gzipped when that rendering has been compressed already (never
+   * compressed on the scrape path: a scrape that finds it not ready gets the plain text).
+   */
+  async scrape(openMetrics: boolean, acceptsGzip = false): Promise<{ body: Buffer; contentType: string; gzipped: boolean; release: () => void }> {
+    const i = openMetrics ? OPENMETRICS : TEXT;
+    if (acceptsGzip) this.lastGzipScrape[i] = this.now();
+    const warm = this.recentlyScraped(i) && this.opts.prerender !== false;
+    this.lastScrape[i] = this.now();
+    let r = this.latest[i];
+    if (!r || r.generation !== this.generation) {
+      // Warm: a background rendering of the current state is queued or running (prerender() after
+      // every change), serve the previous one. Cold (first scrape in a while): render and wait.
+      if (warm && r) void this.refresh(i).catch(() => undefined);
+      else r = await this.refresh(i);
+    }
+    const served = r!;
+    served.readers++;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      served.readers--;
+      this.recycle(served);
+    };
+    this.removeGone(served.generation);
+    const gzipped = acceptsGzip && served.gzipped !== undefined;
+    return { body: gzipped ? served.gzipped! : served.body, contentType: CONTENT_TYPES[i]!, gzipped, release };
+  }
+
+  private removeGone(served: number): void {
+    let changed = false;
+    for (const [id, t] of this.containers) {
+      if (t.goneAt === null || t.goneAt > served) continue;
+      for (const s of t.series.values()) s.metric.samples.delete(s.sample);
+      this.containers.delete(id);
+      this.removed.add(id);
+      changed = true;
+    }
+    if (changed) {
+      this.generation++;
+      this.hostSample('metrics_containers').value = this.containers.size;
+      this.prerender();
+    }
   }
 }
 
@@ -314,6 +467,17 @@ export function parseListen(text: string): { host: string; port: number } {
   return { host, port };
 }
 
+/** An Accept-Encoding header lists gzip (or *) with a non-zero quality. */
+export function acceptsGzip(header: string | undefined): boolean {
+  for (const part of (header ?? '').split(',')) {
+    const [coding, ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+    if (coding !== 'gzip' && coding !== '*') continue;
+    const q = params.find((p) => p.startsWith('q='));
+    if (q === undefined || Number(q.slice(2)) > 0) return true;
+  }
+  return false;
+}
+
 /** Starts listening (before the recording starts: a busy port or bad address fails fast, exit 4). */
 export async function serveMetrics(metrics: LiveMetrics, listen: { host: string; port: number }): Promise<Server> {
   const server = createServer((req, res) => {
@@ -322,8 +486,13 @@ export async function serveMetrics(metrics: LiveMetrics, listen: { host: string;
       return;
     }
     const openMetrics = /application\/openmetrics-text/.test(req.headers.accept ?? '');
-    metrics.scrape(openMetrics).then(
-      ({ body, contentType }) => res.writeHead(200, { 'content-type': contentType }).end(body),
+    metrics.scrape(openMetrics, acceptsGzip(req.headers['accept-encoding'])).then(
+      ({ body, contentType, gzipped, release }) => {
+        res.once('close', release);
+        const headers: Record<string, string> = { 'content-type': contentType, vary: 'accept-encoding' };
+        if (gzipped) headers['content-encoding'] = 'gzip';
+        res.writeHead(200, headers).end(body);
+      },
       () => res.writeHead(500).end(),
     );
   });

@@ -9,8 +9,11 @@
  * carries all its labels as `sharedLabels`, one object for the series' life: the registry caches
  * the formatted (escaped) label set per such object (a WeakMap), so a render formats each series'
  * labels once in its life instead of at every scrape.
+ *
+ * The live exporter renders from a snapshot of `samples` (render.ts) rather than through `get()`;
+ * `get()` stays what prom-client's own `registry.metrics()` reads (the tests compare both).
  */
-import { Counter, Gauge, type CounterConfiguration } from 'prom-client';
+import { Counter, Gauge, type CounterConfiguration, type GaugeConfiguration } from 'prom-client';
 
 export type Labels = Record<string, string>;
 
@@ -32,9 +35,12 @@ function withSamples(got: Got, samples: Set<StoredSample>): Got {
 
 export class StoredCounter extends Counter<string> {
   readonly samples = new Set<StoredSample>();
-  /** prom-client's own field (not in its typings): the registry reads the family name from it. */
+  /** prom-client's own fields (not in its typings): the registry reads the family from them. */
   declare name: string;
-  private readonly sampleName: string;
+  declare help: string;
+  declare type: 'counter';
+  /** The name of its samples (`…_total`), whatever an OpenMetrics rendering did to `name`. */
+  readonly sampleName: string;
 
   constructor(config: CounterConfiguration<string>) {
     super(config);
@@ -55,6 +61,14 @@ export class StoredCounter extends Counter<string> {
 
 export class StoredGauge extends Gauge<string> {
   readonly samples = new Set<StoredSample>();
+  declare help: string;
+  declare type: 'gauge';
+  readonly sampleName: string;
+
+  constructor(config: GaugeConfiguration<string>) {
+    super(config);
+    this.sampleName = config.name;
+  }
 
   override async get(): Promise<Got> {
     return withSamples(await super.get(), this.samples);

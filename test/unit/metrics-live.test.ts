@@ -52,6 +52,7 @@ describe('live exporter', () => {
     m.update(flush(5, 1));
     assert.match(readLine(await text(m, TEXT), 'contxray_syscalls_total') ?? '', / 5$/);
     m.update(flush(3));
+    await m.idle(); // the rendering of that flush, started by update() since this format was scraped
     const body = await text(m, TEXT);
     assert.match(readLine(body, 'contxray_syscalls_total') ?? '', / 8$/);
     assert.match(readLine(body, 'contxray_syscall_errors_total') ?? '', / 1$/);
@@ -91,6 +92,7 @@ describe('live exporter', () => {
     m.update(flush(1));
     m.update(flush(1, 0, { gone: true }));
     assert.match(readLine(await text(m, TEXT), 'contxray_syscalls_total') ?? '', / 2$/);
+    await m.idle(); // the rendering without it, started by its removal
     assert.equal(readLine(await text(m, TEXT), 'contxray_syscalls_total'), undefined);
     assert.ok(!(await text(m, OM)).includes('container="web"'));
   });
