@@ -148,6 +148,17 @@ export class IsolationForest {
     const perm = Int32Array.from({ length: n }, (_, i) => i);
     const idx = new Int32Array(psi);
     const cand = new Float64Array(d);
+    // Column-major copy: every scan below reads one feature of many rows (cache lines, not strides).
+    const cols = columns(X);
+    // constant[depth·d + f] = 1: f is known constant in the node being grown at that depth, hence in
+    // its whole subtree, so drawing f again there only costs its random draw (as in scikit-learn's
+    // splitter, which passes constant features down). Levels suffice: the depth-first walk finishes
+    // a node's subtree, which writes only deeper levels, before it pops the node's sibling.
+    const constant = new Uint8Array((maxDepth + 1) * d);
+    const range = new Float64Array(2);
+    const stack = new Int32Array(4 * (maxDepth + 2)); // node, start, end, depth
+    const drawable = select.reduce((k, p) => k + (p > 0 ? 1 : 0), 0);
+    const skipExhausted = exhaustionIsExact(select);
     let next = 0;
     for (let t = 0; t < trees; t++) {
       // ψ rows without replacement: a partial Fisher–Yates shuffle.
@@ -158,35 +169,52 @@ export class IsolationForest {
         perm[j] = tmp;
         idx[i] = perm[i]!;
       }
-      for (let f = 0; f < d; f++) {
-        let mn = Infinity;
-        let mx = -Infinity;
-        for (let i = 0; i < psi; i++) {
-          const v = data[idx[i]! * d + f]!;
-          if (v < mn) mn = v;
-          if (v > mx) mx = v;
+      // The sample's box, row by row (each row's features are adjacent; per feature the rows come in
+      // the same order as a column scan, so ties of −0 and 0 resolve the same way).
+      const b = t * d;
+      boxLo.fill(Infinity, b, b + d);
+      boxHi.fill(-Infinity, b, b + d);
+      for (let i = 0; i < psi; i++) {
+        const row = idx[i]! * d;
+        for (let f = 0; f < d; f++) {
+          const v = data[row + f]!;
+          if (v < boxLo[b + f]!) boxLo[b + f] = v;
+          if (v > boxHi[b + f]!) boxHi[b + f] = v;
         }
-        boxLo[t * d + f] = mn;
-        boxHi[t * d + f] = mx;
       }
+      for (let f = 0; f < d; f++) constant[f] = boxHi[b + f]! > boxLo[b + f]! ? 0 : 1;
       roots[t] = next;
-      const stack: number[] = [next++, 0, psi, 0]; // node, start, end, depth
-      while (stack.length > 0) {
-        const depth = stack.pop()!;
-        const end = stack.pop()!;
-        const start = stack.pop()!;
-        const node = stack.pop()!;
+      let sp = 0;
+      stack[sp++] = next++;
+      stack[sp++] = 0;
+      stack[sp++] = psi;
+      stack[sp++] = 0;
+      while (sp > 0) {
+        const depth = stack[--sp]!;
+        const end = stack[--sp]!;
+        const start = stack[--sp]!;
+        const node = stack[--sp]!;
         size[node] = end - start;
         if (depth >= maxDepth || end - start <= 1) continue;
-        const chosen = chooseSplit(data, d, idx, start, end, select, cand, random);
-        if (chosen === null) continue; // every feature constant here: a leaf
-        const [f, mn, mx] = chosen;
+        if (depth > 0) constant.copyWithin(depth * d, (depth - 1) * d, depth * d);
+        if (skipExhausted && identicalRows(cols, n, d, idx, start, end, select, constant, depth * d)) {
+          // Every feature constant (duplicate windows): chooseSplit would draw each of the `drawable`
+          // features once, find it constant and give up. Only its draws are needed (to keep the
+          // random stream); see exhaustionIsExact.
+          for (let k = 0; k < drawable; k++) random();
+          continue;
+        }
+        const f = chooseSplit(cols, n, d, idx, start, end, select, cand, random, constant, depth * d, range);
+        if (f < 0) continue; // every feature constant here: a leaf
+        const mn = range[0]!;
+        const mx = range[1]!;
         let s = mn + random() * (mx - mn);
         if (s >= mx) s = mn; // keeps both children non-empty under rounding
+        const col = f * n;
         let i = start;
         let j = end - 1;
         while (i <= j) {
-          if (data[idx[i]! * d + f]! <= s) i++;
+          if (cols[col + idx[i]!]! <= s) i++;
           else {
             const tmp = idx[i]!;
             idx[i] = idx[j]!;
@@ -201,7 +229,14 @@ export class IsolationForest {
         const r = next++;
         left[node] = l;
         right[node] = r;
-        stack.push(l, start, i, depth + 1, r, i, end, depth + 1);
+        stack[sp++] = l;
+        stack[sp++] = start;
+        stack[sp++] = i;
+        stack[sp++] = depth + 1;
+        stack[sp++] = r;
+        stack[sp++] = i;
+        stack[sp++] = end;
+        stack[sp++] = depth + 1;
       }
     }
     return new IsolationForest({
@@ -334,12 +369,58 @@ function selectionProbabilities(d: number, weights: ArrayLike<number> | null): F
   return p;
 }
 
-/** A random non-constant feature (∝ selection probability) and its range in the node, or null. */
-function chooseSplit(data: Float64Array, d: number, idx: Int32Array, start: number, end: number, select: Float64Array, cand: Float64Array, random: Random): [number, number, number] | null {
+/** Column-major copy of a row-major matrix: cols[f·n + i] = X[i][f]. */
+function columns(X: Matrix): Float64Array {
+  const { n, d, data } = X;
+  const cols = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) for (let f = 0; f < d; f++) cols[f * n + i] = data[i * d + f]!;
+  return cols;
+}
+
+/**
+ * Whether a node whose features are all constant costs chooseSplit exactly one draw per feature of
+ * positive probability. Each draw then removes one such feature (its loop always lands on a positive
+ * candidate) and `left` — 1 minus the removed probabilities, summed in float — stays above the
+ * 1e-12 cut-off while any remains and falls below it once none does, provided every positive
+ * probability is ≥ 1e-9 and there are few enough of them for the rounding (≤ k·2⁻⁵³) to stay
+ * far below 1e-12. Outside these bounds the forest takes the slow path, which is exact by definition.
+ */
+function exhaustionIsExact(select: Float64Array): boolean {
+  let k = 0;
+  for (const p of select) {
+    if (p > 0 && p < 1e-9) return false;
+    if (p > 0) k++;
+  }
+  return k <= 1000;
+}
+
+/**
+ * Whether the node's rows are equal on every feature that can be drawn and is not known constant
+ * (marking constant the ones found so on the way). Stops at the first difference, so a node with
+ * distinct rows costs little; NaN never equals itself, so such a node takes the slow path.
+ */
+function identicalRows(cols: Float64Array, n: number, d: number, idx: Int32Array, start: number, end: number, select: Float64Array, constant: Uint8Array, co: number): boolean {
+  for (let f = 0; f < d; f++) {
+    if (constant[co + f] !== 0 || !(select[f]! > 0)) continue;
+    const col = f * n;
+    const v0 = cols[col + idx[start]!]!;
+    for (let i = start + 1; i < end; i++) if (cols[col + idx[i]!]! !== v0) return false;
+    constant[co + f] = 1;
+  }
+  return true;
+}
+
+/**
+ * A random non-constant feature (∝ selection probability), its range in the node in `range`; −1
+ * when every feature is constant there. Features found constant are marked in `constant` (from
+ * offset `co`); one already marked is skipped without a scan but still consumes its draw, so the
+ * trees are the same as drawing and scanning every time.
+ */
+function chooseSplit(cols: Float64Array, n: number, d: number, idx: Int32Array, start: number, end: number, select: Float64Array, cand: Float64Array, random: Random, constant: Uint8Array, co: number, range: Float64Array): number {
   cand.set(select);
   let left = 1;
   for (;;) {
-    if (left <= 1e-12) return null;
+    if (left <= 1e-12) return -1;
     let r = random() * left;
     let f = 0;
     for (; f < d - 1; f++) {
@@ -347,15 +428,23 @@ function chooseSplit(data: Float64Array, d: number, idx: Int32Array, start: numb
       if (r < 0 && cand[f]! > 0) break;
     }
     while (cand[f] === 0 && f > 0) f--; // rounding landed past the last candidate
-    if (cand[f] === 0) return null;
-    let mn = Infinity;
-    let mx = -Infinity;
-    for (let i = start; i < end; i++) {
-      const v = data[idx[i]! * d + f]!;
-      if (v < mn) mn = v;
-      if (v > mx) mx = v;
+    if (cand[f] === 0) return -1;
+    if (constant[co + f] === 0) {
+      const col = f * n;
+      let mn = Infinity;
+      let mx = -Infinity;
+      for (let i = start; i < end; i++) {
+        const v = cols[col + idx[i]!]!;
+        if (v < mn) mn = v;
+        if (v > mx) mx = v;
+      }
+      if (mx > mn) {
+        range[0] = mn;
+        range[1] = mx;
+        return f;
+      }
+      constant[co + f] = 1;
     }
-    if (mx > mn) return [f, mn, mx];
     left -= cand[f]!;
     cand[f] = 0;
   }
