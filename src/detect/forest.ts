@@ -75,7 +75,11 @@ export interface ForestArrays {
 }
 
 export class IsolationForest {
-  private constructor(readonly a: ForestArrays) {}
+  private constructor(readonly a: ForestArrays) {
+    this.departed = new Int32Array(a.d);
+    this.constantHere = new Int32Array(a.d);
+    this.c = Float64Array.from({ length: Math.max(0, Math.min(a.psi, 1 << 20)) + 1 }, (_, n) => averagePathLength(n));
+  }
 
   /** Per tolerance: each feature's lowest upper / highest lower extension bound over all trees. */
   private bounds = new Map<number, { upper: Float64Array; lower: Float64Array }>();
@@ -106,17 +110,27 @@ export class IsolationForest {
     return b;
   }
 
-  /** The features on which the row leaves at least one tree's box (candidates for range extension). */
-  private departures(x: Float64Array, o: number, ext: Extension, tol: number): Int32Array {
-    if (ext === 'none') return EMPTY;
+  /**
+   * The features on which the row leaves at least one tree's box (candidates for range extension),
+   * into this.departed; returns how many.
+   */
+  private departures(x: Float64Array, o: number, ext: Extension, tol: number): number {
+    if (ext === 'none') return 0;
     const { upper, lower } = this.extensionBounds(tol);
-    const out: number[] = [];
+    let k = 0;
     for (let f = 0; f < this.a.d; f++) {
       const v = x[o + f]!;
-      if (v > upper[f]! || (ext === 'both' && v < lower[f]!)) out.push(f);
+      if (v > upper[f]! || (ext === 'both' && v < lower[f]!)) this.departed[k++] = f;
     }
-    return Int32Array.from(out);
+    return k;
   }
+
+  // Scratch space of the walks, reused from row to row and tree to tree (scoring allocated per tree).
+  private readonly departed: Int32Array;
+  private readonly constantHere: Int32Array;
+  private path = new Int32Array(64);
+  /** c(n) for every node size a fitted tree can have (n ≤ ψ). */
+  private readonly c: Float64Array;
 
   static fromArrays(a: ForestArrays): IsolationForest {
     return new IsolationForest(a);
@@ -250,12 +264,12 @@ export class IsolationForest {
   pathLength(data: Float64Array, offset: number, ext: Extension = 'none', tolerance = 0, credit?: Float64Array): number {
     const a = this.a;
     let total = 0;
-    const cand = this.departures(data, offset, ext, tolerance);
-    for (let t = 0; t < a.trees; t++) total += this.treePath(t, data, offset, ext, tolerance, cand, credit);
+    const departed = this.departures(data, offset, ext, tolerance);
+    for (let t = 0; t < a.trees; t++) total += this.treePath(t, data, offset, ext, tolerance, departed, credit);
     return total / a.trees;
   }
 
-  private treePath(t: number, x: Float64Array, o: number, ext: Extension, tol: number, cand: Int32Array, credit?: Float64Array): number {
+  private treePath(t: number, x: Float64Array, o: number, ext: Extension, tol: number, departed: number, credit?: Float64Array): number {
     const a = this.a;
     const d = a.d;
     let expected = 0;
@@ -263,18 +277,19 @@ export class IsolationForest {
     // Features constant in this tree's sample that x leaves: grown with x, any node on x's path could
     // draw one of them, and that split isolates x. qc is that chance at each level.
     let qc = 0;
-    const constant: number[] = [];
+    const constant = this.constantHere;
+    let constants = 0;
     if (ext !== 'none') {
       let q = 0;
-      for (let c = 0; c < cand.length; c++) {
-        const f = cand[c]!;
+      for (let c = 0; c < departed; c++) {
+        const f = this.departed[c]!;
         const lo = a.boxLo[t * d + f]!;
         const hi = a.boxHi[t * d + f]!;
         const p = beyond(x[o + f]!, lo, hi, tol * (hi - lo), ext);
         if (p <= 0) continue;
         if (hi === lo) {
           qc += a.select[f]!;
-          constant.push(f);
+          constant[constants++] = f;
         } else {
           // At the root every feature may be drawn (probability select[f]).
           q += p * a.select[f]!;
@@ -287,12 +302,11 @@ export class IsolationForest {
     }
     let node = a.roots[t]!;
     let depth = 0;
-    const path: number[] = [];
     for (;;) {
       if (qc > 0 && surv > 0) {
         const q = Math.min(1, qc);
         expected += surv * q * (depth + 1);
-        if (credit) for (const f of constant) credit[f] += (surv * a.select[f]!) / (depth + 1);
+        if (credit) for (let c = 0; c < constants; c++) credit[constant[c]!] += (surv * a.select[constant[c]!]!) / (depth + 1);
         surv *= 1 - q;
       }
       if (a.feature[node]! < 0) break;
@@ -306,14 +320,19 @@ export class IsolationForest {
           surv *= 1 - p;
         }
       }
-      if (credit) path.push(f);
+      if (credit) {
+        // a loaded model's trees may be deeper than a fitted one's: grow the scratch path
+        if (depth === this.path.length) this.path = Int32Array.from({ length: 2 * depth }, (_, i) => this.path[i] ?? 0);
+        this.path[depth] = f;
+      }
       node = v <= a.split[node]! ? a.left[node]! : a.right[node]!;
       depth++;
     }
-    const h = depth + averagePathLength(a.size[node]!);
+    const n = a.size[node]!;
+    const h = depth + (n >= 0 && n < this.c.length ? this.c[n]! : averagePathLength(n));
     expected += surv * h;
     // DIFFI-style: every feature that split x on its way down shares 1/h — short paths, big credit.
-    if (credit && surv > 0 && h > 0) for (const f of path) credit[f] += surv / h;
+    if (credit && surv > 0 && h > 0) for (let i = 0; i < depth; i++) credit[this.path[i]!] += surv / h;
     return expected;
   }
 
@@ -344,8 +363,6 @@ export class IsolationForest {
     return this.a;
   }
 }
-
-const EMPTY = new Int32Array(0);
 
 /**
  * Probability that a split drawn over [lo, hi] extended to v separates v: 0 when v is inside, or
