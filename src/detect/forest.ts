@@ -148,14 +148,9 @@ export class IsolationForest {
     const random = mulberry32(opts.seed ?? 1);
     const select = selectionProbabilities(d, opts.weights ?? null);
     const maxDepth = Math.ceil(Math.log2(Math.max(psi, 2)));
-    const cap = trees * (2 * psi - 1);
-    const feature = new Int32Array(cap).fill(-1);
-    const split = new Float64Array(cap);
-    const left = new Int32Array(cap);
-    const right = new Int32Array(cap);
-    const size = new Int32Array(cap);
-    const lo = new Float64Array(cap);
-    const hi = new Float64Array(cap);
+    // Nodes are grown in scratch arrays sized for full trees and copied out at their real count:
+    // fresh full-size arrays per fit were most of training's garbage (a model trains 5 forests).
+    const { feature, split, left, right, size, lo, hi } = nodeScratch(trees * (2 * psi - 1));
     const roots = new Int32Array(trees);
     const boxLo = new Float64Array(trees * d);
     const boxHi = new Float64Array(trees * d);
@@ -164,6 +159,8 @@ export class IsolationForest {
     const cand = new Float64Array(d);
     // Column-major copy: every scan below reads one feature of many rows (cache lines, not strides).
     const cols = columns(X);
+    // Columns that vary in X (a column constant in X has the same box in every tree: no scan).
+    const varying = Int32Array.from(Array.from({ length: d }, (_, f) => f).filter((f) => !sameBits(cols, f * n, n)));
     // constant[depth·d + f] = 1: f is known constant in the node being grown at that depth, hence in
     // its whole subtree, so drawing f again there only costs its random draw (as in scikit-learn's
     // splitter, which passes constant features down). Levels suffice: the depth-first walk finishes
@@ -186,11 +183,15 @@ export class IsolationForest {
       // The sample's box, row by row (each row's features are adjacent; per feature the rows come in
       // the same order as a column scan, so ties of −0 and 0 resolve the same way).
       const b = t * d;
-      boxLo.fill(Infinity, b, b + d);
-      boxHi.fill(-Infinity, b, b + d);
+      for (let f = 0; f < d; f++) boxLo[b + f] = boxHi[b + f] = cols[f * n]!;
+      for (let k = 0; k < varying.length; k++) {
+        boxLo[b + varying[k]!] = Infinity;
+        boxHi[b + varying[k]!] = -Infinity;
+      }
       for (let i = 0; i < psi; i++) {
         const row = idx[i]! * d;
-        for (let f = 0; f < d; f++) {
+        for (let k = 0; k < varying.length; k++) {
+          const f = varying[k]!;
           const v = data[row + f]!;
           if (v < boxLo[b + f]!) boxLo[b + f] = v;
           if (v > boxHi[b + f]!) boxHi[b + f] = v;
@@ -209,6 +210,8 @@ export class IsolationForest {
         const start = stack[--sp]!;
         const node = stack[--sp]!;
         size[node] = end - start;
+        feature[node] = -1; // a leaf unless split below (the scratch holds an earlier fit's nodes)
+        split[node] = lo[node] = hi[node] = left[node] = right[node] = 0;
         if (depth >= maxDepth || end - start <= 1) continue;
         if (depth > 0) constant.copyWithin(depth * d, (depth - 1) * d, depth * d);
         if (skipExhausted && identicalRows(cols, n, d, idx, start, end, select, constant, depth * d)) {
@@ -384,6 +387,26 @@ function selectionProbabilities(d: number, weights: ArrayLike<number> | null): F
   if (!(sum > 0)) p.fill(1 / d);
   else for (let f = 0; f < d; f++) p[f]! /= sum;
   return p;
+}
+
+let scratch: { feature: Int32Array; split: Float64Array; left: Int32Array; right: Int32Array; size: Int32Array; lo: Float64Array; hi: Float64Array } | null = null;
+
+/** Node arrays of at least `cap` entries, kept from fit to fit (fit is synchronous: never shared). */
+function nodeScratch(cap: number): NonNullable<typeof scratch> {
+  if (!scratch || scratch.feature.length < cap) {
+    scratch = { feature: new Int32Array(cap), split: new Float64Array(cap), left: new Int32Array(cap), right: new Int32Array(cap), size: new Int32Array(cap), lo: new Float64Array(cap), hi: new Float64Array(cap) };
+  }
+  return scratch;
+}
+
+/**
+ * Whether the n values from offset o are one and the same number, bit for bit (−0 and 0 differ: the
+ * box must be what a scan finds); never for NaN, which a scan skips.
+ */
+function sameBits(a: Float64Array, o: number, n: number): boolean {
+  if (Number.isNaN(a[o])) return false;
+  for (let i = 1; i < n; i++) if (!Object.is(a[o + i], a[o])) return false;
+  return true;
 }
 
 /** Column-major copy of a row-major matrix: cols[f·n + i] = X[i][f]. */

@@ -33,10 +33,17 @@ function repeated(X: Matrix, times: number): Matrix {
   return { n: X.n * times, d: X.d, data };
 }
 
+/** Appends a column of 0 and −0 (a constant the box must keep bit for bit), one with NaNs, one all NaN. */
+function withOddColumns(X: Matrix): Matrix {
+  const rows = Array.from({ length: X.n }, (_, i) => [...X.data.subarray(i * X.d, (i + 1) * X.d), i % 3 === 0 ? -0 : 0, i % 5 === 0 ? NaN : i % 7, NaN]);
+  return matrix(rows, X.d + 3);
+}
+
 const KEYS = ['roots', 'feature', 'split', 'left', 'right', 'size', 'lo', 'hi', 'boxLo', 'boxHi', 'select'] as const;
 
 function sameTrees(a: ForestArrays, b: ForestArrays, what: string): void {
   assert.deepEqual([a.d, a.psi, a.trees], [b.d, b.psi, b.trees], what);
+  // deepEqual tells −0 from 0 and takes NaN as equal to NaN: the comparison the arrays need
   for (const k of KEYS) assert.deepEqual([...a[k]], [...b[k]], `${what}: ${k}`);
 }
 
@@ -55,6 +62,7 @@ const cases: Array<[string, Matrix, (X: Matrix) => Float64Array | null]> = [
   ['feature-like with constant columns, entropy weights', featureLike(360, 3), (X) => entropyWeights(X)],
   ['feature-like, group shares with a zero-weight group', featureLike(300, 4), (X) => groupShares(entropyWeights(X), Array.from({ length: X.d }, (_, f) => (f < 2 ? 0 : f < 5 ? 1 : 2))).map((w, f) => (f < 2 ? 0 : w))],
   ['duplicate rows (60 distinct × 6), entropy weights', repeated(featureLike(60, 5), 6), (X) => entropyWeights(X)],
+  ['signed zeros, a NaN column, an all-NaN column', withOddColumns(featureLike(200, 8)), () => null],
   ['duplicate rows, a weight below 1e-9 (the exact slow path)', repeated(featureLike(40, 6), 8), (X) => entropyWeights(X).map((w, f) => (f === 7 ? 1e-12 : w))],
 ];
 
