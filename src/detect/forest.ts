@@ -217,8 +217,8 @@ export class IsolationForest {
         if (skipExhausted && identicalRows(cols, n, d, idx, start, end, select, constant, depth * d)) {
           // Every feature constant (duplicate windows): chooseSplit would draw each of the `drawable`
           // features once, find it constant and give up. Only its draws are needed (to keep the
-          // random stream); see exhaustionIsExact.
-          for (let k = 0; k < drawable; k++) random();
+          // random stream), not their values; see exhaustionIsExact.
+          random.skip(drawable);
           continue;
         }
         const f = chooseSplit(cols, n, d, idx, start, end, select, cand, random, constant, depth * d, range);
@@ -339,13 +339,32 @@ export class IsolationForest {
     return expected;
   }
 
-  /** Anomaly scores in (0, 1]: 2^(−E(h)/c(ψ)). */
+  /** Anomaly scores in (0, 1]: 2^(−E(h)/c(ψ)). Identical rows are walked once (see rowKey). */
   score(X: Matrix, extension: Extension = 'none', tolerance = 0): Float64Array {
     if (X.d !== this.a.d) throw new Error(`isolation forest: ${X.d} features, model has ${this.a.d}`);
     const out = new Float64Array(X.n);
     const c = averagePathLength(this.a.psi) || 1;
-    for (let i = 0; i < X.n; i++) out[i] = 2 ** (-this.pathLength(X.data, i * X.d, extension, tolerance) / c);
+    const seen = new Map<string, number>();
+    for (let i = 0; i < X.n; i++) {
+      const key = rowKey(X, i);
+      let s = seen.get(key);
+      if (s === undefined) seen.set(key, (s = 2 ** (-this.pathLength(X.data, i * X.d, extension, tolerance) / c)));
+      out[i] = s;
+    }
     return out;
+  }
+
+  /** scoreAndAttribute of every row, identical rows walked once (each gets its own attribution array). */
+  scoreAndAttributeRows(X: Matrix, extension: Extension = 'none', tolerance = 0): Array<{ score: number; attribution: Float64Array }> {
+    const seen = new Map<string, { score: number; attribution: Float64Array }>();
+    return Array.from({ length: X.n }, (_, i) => {
+      const key = rowKey(X, i);
+      const done = seen.get(key);
+      if (done) return { score: done.score, attribution: done.attribution.slice() };
+      const r = this.scoreAndAttribute(X, i, extension, tolerance);
+      seen.set(key, r);
+      return { score: r.score, attribution: r.attribution.slice() };
+    });
   }
 
   /** Local feature attribution of one row, normalised to sum 1 (all 0 when nothing is credited). */
@@ -387,6 +406,14 @@ function selectionProbabilities(d: number, weights: ArrayLike<number> | null): F
   if (!(sum > 0)) p.fill(1 / d);
   else for (let f = 0; f < d; f++) p[f]! /= sum;
   return p;
+}
+
+/**
+ * A row's exact bits as a string: rows with the same key walk every tree the same way, so their
+ * scores and attributions are the same numbers (baselines repeat windows: idle ones are all alike).
+ */
+function rowKey(X: Matrix, i: number): string {
+  return Buffer.from(X.data.buffer, X.data.byteOffset + i * X.d * 8, X.d * 8).toString('latin1');
 }
 
 let scratch: { feature: Int32Array; split: Float64Array; left: Int32Array; right: Int32Array; size: Int32Array; lo: Float64Array; hi: Float64Array } | null = null;

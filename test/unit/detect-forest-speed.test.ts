@@ -86,3 +86,13 @@ for (const [label, X, weights] of cases) {
     }
   });
 }
+
+test('mulberry32.skip(k) leaves the generator where k calls would', () => {
+  for (const k of [0, 1, 7, 40, 1000, 123456]) {
+    const a = mulberry32(42);
+    const b = mulberry32(42);
+    for (let i = 0; i < k; i++) a();
+    b.skip(k);
+    assert.deepEqual([a(), a(), a()], [b(), b(), b()], `skip ${k}`);
+  }
+});
