@@ -75,7 +75,11 @@ export interface ForestArrays {
 }
 
 export class IsolationForest {
-  private constructor(readonly a: ForestArrays) {}
+  private constructor(readonly a: ForestArrays) {
+    this.departed = new Int32Array(a.d);
+    this.constantHere = new Int32Array(a.d);
+    this.c = Float64Array.from({ length: Math.max(0, Math.min(a.psi, 1 << 20)) + 1 }, (_, n) => averagePathLength(n));
+  }
 
   /** Per tolerance: each feature's lowest upper / highest lower extension bound over all trees. */
   private bounds = new Map<number, { upper: Float64Array; lower: Float64Array }>();
@@ -106,17 +110,27 @@ export class IsolationForest {
     return b;
   }
 
-  /** The features on which the row leaves at least one tree's box (candidates for range extension). */
-  private departures(x: Float64Array, o: number, ext: Extension, tol: number): Int32Array {
-    if (ext === 'none') return EMPTY;
+  /**
+   * The features on which the row leaves at least one tree's box (candidates for range extension),
+   * into this.departed; returns how many.
+   */
+  private departures(x: Float64Array, o: number, ext: Extension, tol: number): number {
+    if (ext === 'none') return 0;
     const { upper, lower } = this.extensionBounds(tol);
-    const out: number[] = [];
+    let k = 0;
     for (let f = 0; f < this.a.d; f++) {
       const v = x[o + f]!;
-      if (v > upper[f]! || (ext === 'both' && v < lower[f]!)) out.push(f);
+      if (v > upper[f]! || (ext === 'both' && v < lower[f]!)) this.departed[k++] = f;
     }
-    return Int32Array.from(out);
+    return k;
   }
+
+  // Scratch space of the walks, reused from row to row and tree to tree (scoring allocated per tree).
+  private readonly departed: Int32Array;
+  private readonly constantHere: Int32Array;
+  private path = new Int32Array(64);
+  /** c(n) for every node size a fitted tree can have (n ≤ ψ). */
+  private readonly c: Float64Array;
 
   static fromArrays(a: ForestArrays): IsolationForest {
     return new IsolationForest(a);
@@ -134,20 +148,28 @@ export class IsolationForest {
     const random = mulberry32(opts.seed ?? 1);
     const select = selectionProbabilities(d, opts.weights ?? null);
     const maxDepth = Math.ceil(Math.log2(Math.max(psi, 2)));
-    const cap = trees * (2 * psi - 1);
-    const feature = new Int32Array(cap).fill(-1);
-    const split = new Float64Array(cap);
-    const left = new Int32Array(cap);
-    const right = new Int32Array(cap);
-    const size = new Int32Array(cap);
-    const lo = new Float64Array(cap);
-    const hi = new Float64Array(cap);
+    // Nodes are grown in scratch arrays sized for full trees and copied out at their real count:
+    // fresh full-size arrays per fit were most of training's garbage (a model trains 5 forests).
+    const { feature, split, left, right, size, lo, hi } = nodeScratch(trees * (2 * psi - 1));
     const roots = new Int32Array(trees);
     const boxLo = new Float64Array(trees * d);
     const boxHi = new Float64Array(trees * d);
     const perm = Int32Array.from({ length: n }, (_, i) => i);
     const idx = new Int32Array(psi);
     const cand = new Float64Array(d);
+    // Column-major copy: every scan below reads one feature of many rows (cache lines, not strides).
+    const cols = columns(X);
+    // Columns that vary in X (a column constant in X has the same box in every tree: no scan).
+    const varying = Int32Array.from(Array.from({ length: d }, (_, f) => f).filter((f) => !sameBits(cols, f * n, n)));
+    // constant[depth·d + f] = 1: f is known constant in the node being grown at that depth, hence in
+    // its whole subtree, so drawing f again there only costs its random draw (as in scikit-learn's
+    // splitter, which passes constant features down). Levels suffice: the depth-first walk finishes
+    // a node's subtree, which writes only deeper levels, before it pops the node's sibling.
+    const constant = new Uint8Array((maxDepth + 1) * d);
+    const range = new Float64Array(2);
+    const stack = new Int32Array(4 * (maxDepth + 2)); // node, start, end, depth
+    const drawable = select.reduce((k, p) => k + (p > 0 ? 1 : 0), 0);
+    const skipExhausted = exhaustionIsExact(select);
     let next = 0;
     for (let t = 0; t < trees; t++) {
       // ψ rows without replacement: a partial Fisher–Yates shuffle.
@@ -158,35 +180,58 @@ export class IsolationForest {
         perm[j] = tmp;
         idx[i] = perm[i]!;
       }
-      for (let f = 0; f < d; f++) {
-        let mn = Infinity;
-        let mx = -Infinity;
-        for (let i = 0; i < psi; i++) {
-          const v = data[idx[i]! * d + f]!;
-          if (v < mn) mn = v;
-          if (v > mx) mx = v;
-        }
-        boxLo[t * d + f] = mn;
-        boxHi[t * d + f] = mx;
+      // The sample's box, row by row (each row's features are adjacent; per feature the rows come in
+      // the same order as a column scan, so ties of −0 and 0 resolve the same way).
+      const b = t * d;
+      for (let f = 0; f < d; f++) boxLo[b + f] = boxHi[b + f] = cols[f * n]!;
+      for (let k = 0; k < varying.length; k++) {
+        boxLo[b + varying[k]!] = Infinity;
+        boxHi[b + varying[k]!] = -Infinity;
       }
+      for (let i = 0; i < psi; i++) {
+        const row = idx[i]! * d;
+        for (let k = 0; k < varying.length; k++) {
+          const f = varying[k]!;
+          const v = data[row + f]!;
+          if (v < boxLo[b + f]!) boxLo[b + f] = v;
+          if (v > boxHi[b + f]!) boxHi[b + f] = v;
+        }
+      }
+      for (let f = 0; f < d; f++) constant[f] = boxHi[b + f]! > boxLo[b + f]! ? 0 : 1;
       roots[t] = next;
-      const stack: number[] = [next++, 0, psi, 0]; // node, start, end, depth
-      while (stack.length > 0) {
-        const depth = stack.pop()!;
-        const end = stack.pop()!;
-        const start = stack.pop()!;
-        const node = stack.pop()!;
+      let sp = 0;
+      stack[sp++] = next++;
+      stack[sp++] = 0;
+      stack[sp++] = psi;
+      stack[sp++] = 0;
+      while (sp > 0) {
+        const depth = stack[--sp]!;
+        const end = stack[--sp]!;
+        const start = stack[--sp]!;
+        const node = stack[--sp]!;
         size[node] = end - start;
+        feature[node] = -1; // a leaf unless split below (the scratch holds an earlier fit's nodes)
+        split[node] = lo[node] = hi[node] = left[node] = right[node] = 0;
         if (depth >= maxDepth || end - start <= 1) continue;
-        const chosen = chooseSplit(data, d, idx, start, end, select, cand, random);
-        if (chosen === null) continue; // every feature constant here: a leaf
-        const [f, mn, mx] = chosen;
+        if (depth > 0) constant.copyWithin(depth * d, (depth - 1) * d, depth * d);
+        if (skipExhausted && identicalRows(cols, n, d, idx, start, end, select, constant, depth * d)) {
+          // Every feature constant (duplicate windows): chooseSplit would draw each of the `drawable`
+          // features once, find it constant and give up. Only its draws are needed (to keep the
+          // random stream), not their values; see exhaustionIsExact.
+          random.skip(drawable);
+          continue;
+        }
+        const f = chooseSplit(cols, n, d, idx, start, end, select, cand, random, constant, depth * d, range);
+        if (f < 0) continue; // every feature constant here: a leaf
+        const mn = range[0]!;
+        const mx = range[1]!;
         let s = mn + random() * (mx - mn);
         if (s >= mx) s = mn; // keeps both children non-empty under rounding
+        const col = f * n;
         let i = start;
         let j = end - 1;
         while (i <= j) {
-          if (data[idx[i]! * d + f]! <= s) i++;
+          if (cols[col + idx[i]!]! <= s) i++;
           else {
             const tmp = idx[i]!;
             idx[i] = idx[j]!;
@@ -201,7 +246,14 @@ export class IsolationForest {
         const r = next++;
         left[node] = l;
         right[node] = r;
-        stack.push(l, start, i, depth + 1, r, i, end, depth + 1);
+        stack[sp++] = l;
+        stack[sp++] = start;
+        stack[sp++] = i;
+        stack[sp++] = depth + 1;
+        stack[sp++] = r;
+        stack[sp++] = i;
+        stack[sp++] = end;
+        stack[sp++] = depth + 1;
       }
     }
     return new IsolationForest({
@@ -215,12 +267,12 @@ export class IsolationForest {
   pathLength(data: Float64Array, offset: number, ext: Extension = 'none', tolerance = 0, credit?: Float64Array): number {
     const a = this.a;
     let total = 0;
-    const cand = this.departures(data, offset, ext, tolerance);
-    for (let t = 0; t < a.trees; t++) total += this.treePath(t, data, offset, ext, tolerance, cand, credit);
+    const departed = this.departures(data, offset, ext, tolerance);
+    for (let t = 0; t < a.trees; t++) total += this.treePath(t, data, offset, ext, tolerance, departed, credit);
     return total / a.trees;
   }
 
-  private treePath(t: number, x: Float64Array, o: number, ext: Extension, tol: number, cand: Int32Array, credit?: Float64Array): number {
+  private treePath(t: number, x: Float64Array, o: number, ext: Extension, tol: number, departed: number, credit?: Float64Array): number {
     const a = this.a;
     const d = a.d;
     let expected = 0;
@@ -228,18 +280,19 @@ export class IsolationForest {
     // Features constant in this tree's sample that x leaves: grown with x, any node on x's path could
     // draw one of them, and that split isolates x. qc is that chance at each level.
     let qc = 0;
-    const constant: number[] = [];
+    const constant = this.constantHere;
+    let constants = 0;
     if (ext !== 'none') {
       let q = 0;
-      for (let c = 0; c < cand.length; c++) {
-        const f = cand[c]!;
+      for (let c = 0; c < departed; c++) {
+        const f = this.departed[c]!;
         const lo = a.boxLo[t * d + f]!;
         const hi = a.boxHi[t * d + f]!;
         const p = beyond(x[o + f]!, lo, hi, tol * (hi - lo), ext);
         if (p <= 0) continue;
         if (hi === lo) {
           qc += a.select[f]!;
-          constant.push(f);
+          constant[constants++] = f;
         } else {
           // At the root every feature may be drawn (probability select[f]).
           q += p * a.select[f]!;
@@ -252,12 +305,11 @@ export class IsolationForest {
     }
     let node = a.roots[t]!;
     let depth = 0;
-    const path: number[] = [];
     for (;;) {
       if (qc > 0 && surv > 0) {
         const q = Math.min(1, qc);
         expected += surv * q * (depth + 1);
-        if (credit) for (const f of constant) credit[f] += (surv * a.select[f]!) / (depth + 1);
+        if (credit) for (let c = 0; c < constants; c++) credit[constant[c]!] += (surv * a.select[constant[c]!]!) / (depth + 1);
         surv *= 1 - q;
       }
       if (a.feature[node]! < 0) break;
@@ -271,24 +323,48 @@ export class IsolationForest {
           surv *= 1 - p;
         }
       }
-      if (credit) path.push(f);
+      if (credit) {
+        // a loaded model's trees may be deeper than a fitted one's: grow the scratch path
+        if (depth === this.path.length) this.path = Int32Array.from({ length: 2 * depth }, (_, i) => this.path[i] ?? 0);
+        this.path[depth] = f;
+      }
       node = v <= a.split[node]! ? a.left[node]! : a.right[node]!;
       depth++;
     }
-    const h = depth + averagePathLength(a.size[node]!);
+    const n = a.size[node]!;
+    const h = depth + (n >= 0 && n < this.c.length ? this.c[n]! : averagePathLength(n));
     expected += surv * h;
     // DIFFI-style: every feature that split x on its way down shares 1/h — short paths, big credit.
-    if (credit && surv > 0 && h > 0) for (const f of path) credit[f] += surv / h;
+    if (credit && surv > 0 && h > 0) for (let i = 0; i < depth; i++) credit[this.path[i]!] += surv / h;
     return expected;
   }
 
-  /** Anomaly scores in (0, 1]: 2^(−E(h)/c(ψ)). */
+  /** Anomaly scores in (0, 1]: 2^(−E(h)/c(ψ)). Identical rows are walked once (see rowKey). */
   score(X: Matrix, extension: Extension = 'none', tolerance = 0): Float64Array {
     if (X.d !== this.a.d) throw new Error(`isolation forest: ${X.d} features, model has ${this.a.d}`);
     const out = new Float64Array(X.n);
     const c = averagePathLength(this.a.psi) || 1;
-    for (let i = 0; i < X.n; i++) out[i] = 2 ** (-this.pathLength(X.data, i * X.d, extension, tolerance) / c);
+    const seen = new Map<string, number>();
+    for (let i = 0; i < X.n; i++) {
+      const key = rowKey(X, i);
+      let s = seen.get(key);
+      if (s === undefined) seen.set(key, (s = 2 ** (-this.pathLength(X.data, i * X.d, extension, tolerance) / c)));
+      out[i] = s;
+    }
     return out;
+  }
+
+  /** scoreAndAttribute of every row, identical rows walked once (each gets its own attribution array). */
+  scoreAndAttributeRows(X: Matrix, extension: Extension = 'none', tolerance = 0): Array<{ score: number; attribution: Float64Array }> {
+    const seen = new Map<string, { score: number; attribution: Float64Array }>();
+    return Array.from({ length: X.n }, (_, i) => {
+      const key = rowKey(X, i);
+      const done = seen.get(key);
+      if (done) return { score: done.score, attribution: done.attribution.slice() };
+      const r = this.scoreAndAttribute(X, i, extension, tolerance);
+      seen.set(key, r);
+      return { score: r.score, attribution: r.attribution.slice() };
+    });
   }
 
   /** Local feature attribution of one row, normalised to sum 1 (all 0 when nothing is credited). */
@@ -309,8 +385,6 @@ export class IsolationForest {
     return this.a;
   }
 }
-
-const EMPTY = new Int32Array(0);
 
 /**
  * Probability that a split drawn over [lo, hi] extended to v separates v: 0 when v is inside, or
@@ -334,12 +408,86 @@ function selectionProbabilities(d: number, weights: ArrayLike<number> | null): F
   return p;
 }
 
-/** A random non-constant feature (∝ selection probability) and its range in the node, or null. */
-function chooseSplit(data: Float64Array, d: number, idx: Int32Array, start: number, end: number, select: Float64Array, cand: Float64Array, random: Random): [number, number, number] | null {
+/**
+ * A row's exact bits as a string: rows with the same key walk every tree the same way, so their
+ * scores and attributions are the same numbers (baselines repeat windows: idle ones are all alike).
+ */
+function rowKey(X: Matrix, i: number): string {
+  return Buffer.from(X.data.buffer, X.data.byteOffset + i * X.d * 8, X.d * 8).toString('latin1');
+}
+
+let scratch: { feature: Int32Array; split: Float64Array; left: Int32Array; right: Int32Array; size: Int32Array; lo: Float64Array; hi: Float64Array } | null = null;
+
+/** Node arrays of at least `cap` entries, kept from fit to fit (fit is synchronous: never shared). */
+function nodeScratch(cap: number): NonNullable<typeof scratch> {
+  if (!scratch || scratch.feature.length < cap) {
+    scratch = { feature: new Int32Array(cap), split: new Float64Array(cap), left: new Int32Array(cap), right: new Int32Array(cap), size: new Int32Array(cap), lo: new Float64Array(cap), hi: new Float64Array(cap) };
+  }
+  return scratch;
+}
+
+/**
+ * Whether the n values from offset o are one and the same number, bit for bit (−0 and 0 differ: the
+ * box must be what a scan finds); never for NaN, which a scan skips.
+ */
+function sameBits(a: Float64Array, o: number, n: number): boolean {
+  if (Number.isNaN(a[o])) return false;
+  for (let i = 1; i < n; i++) if (!Object.is(a[o + i], a[o])) return false;
+  return true;
+}
+
+/** Column-major copy of a row-major matrix: cols[f·n + i] = X[i][f]. */
+function columns(X: Matrix): Float64Array {
+  const { n, d, data } = X;
+  const cols = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) for (let f = 0; f < d; f++) cols[f * n + i] = data[i * d + f]!;
+  return cols;
+}
+
+/**
+ * Whether a node whose features are all constant costs chooseSplit exactly one draw per feature of
+ * positive probability. Each draw then removes one such feature (its loop always lands on a positive
+ * candidate) and `left` — 1 minus the removed probabilities, summed in float — stays above the
+ * 1e-12 cut-off while any remains and falls below it once none does, provided every positive
+ * probability is ≥ 1e-9 and there are few enough of them for the rounding (≤ k·2⁻⁵³) to stay
+ * far below 1e-12. Outside these bounds the forest takes the slow path, which is exact by definition.
+ */
+function exhaustionIsExact(select: Float64Array): boolean {
+  let k = 0;
+  for (const p of select) {
+    if (p > 0 && p < 1e-9) return false;
+    if (p > 0) k++;
+  }
+  return k <= 1000;
+}
+
+/**
+ * Whether the node's rows are equal on every feature that can be drawn and is not known constant
+ * (marking constant the ones found so on the way). Stops at the first difference, so a node with
+ * distinct rows costs little; NaN never equals itself, so such a node takes the slow path.
+ */
+function identicalRows(cols: Float64Array, n: number, d: number, idx: Int32Array, start: number, end: number, select: Float64Array, constant: Uint8Array, co: number): boolean {
+  for (let f = 0; f < d; f++) {
+    if (constant[co + f] !== 0 || !(select[f]! > 0)) continue;
+    const col = f * n;
+    const v0 = cols[col + idx[start]!]!;
+    for (let i = start + 1; i < end; i++) if (cols[col + idx[i]!]! !== v0) return false;
+    constant[co + f] = 1;
+  }
+  return true;
+}
+
+/**
+ * A random non-constant feature (∝ selection probability), its range in the node in `range`; −1
+ * when every feature is constant there. Features found constant are marked in `constant` (from
+ * offset `co`); one already marked is skipped without a scan but still consumes its draw, so the
+ * trees are the same as drawing and scanning every time.
+ */
+function chooseSplit(cols: Float64Array, n: number, d: number, idx: Int32Array, start: number, end: number, select: Float64Array, cand: Float64Array, random: Random, constant: Uint8Array, co: number, range: Float64Array): number {
   cand.set(select);
   let left = 1;
   for (;;) {
-    if (left <= 1e-12) return null;
+    if (left <= 1e-12) return -1;
     let r = random() * left;
     let f = 0;
     for (; f < d - 1; f++) {
@@ -347,15 +495,23 @@ function chooseSplit(data: Float64Array, d: number, idx: Int32Array, start: numb
       if (r < 0 && cand[f]! > 0) break;
     }
     while (cand[f] === 0 && f > 0) f--; // rounding landed past the last candidate
-    if (cand[f] === 0) return null;
-    let mn = Infinity;
-    let mx = -Infinity;
-    for (let i = start; i < end; i++) {
-      const v = data[idx[i]! * d + f]!;
-      if (v < mn) mn = v;
-      if (v > mx) mx = v;
+    if (cand[f] === 0) return -1;
+    if (constant[co + f] === 0) {
+      const col = f * n;
+      let mn = Infinity;
+      let mx = -Infinity;
+      for (let i = start; i < end; i++) {
+        const v = cols[col + idx[i]!]!;
+        if (v < mn) mn = v;
+        if (v > mx) mx = v;
+      }
+      if (mx > mn) {
+        range[0] = mn;
+        range[1] = mx;
+        return f;
+      }
+      constant[co + f] = 1;
     }
-    if (mx > mn) return [f, mn, mx];
     left -= cand[f]!;
     cand[f] = 0;
   }

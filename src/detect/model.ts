@@ -53,6 +53,60 @@ function rowsOf(windows: WindowFacts[], windowMs: number, vocab: string[], seen:
 
 const setSeen = (sets: Record<NoveltyKind, Set<string>>): Seen => (k, x) => sets[k].has(x);
 
+interface Memo {
+  resources: boolean;
+  asked: Array<[NoveltyKind, string]>;
+  answers: boolean[];
+  /** The window's row over the group's whole syscall vocabulary (BaselineRows.vocab). */
+  row: number[];
+}
+
+/**
+ * The baseline's feature rows (before smoothing) for the validation folds and the model, each
+ * window featurized once and its row reused by every fold. featurize is a pure function of the
+ * window, the vocabulary, the resources switch and the answers to the novelty questions (`seen`)
+ * it asks, and a mix column is a function of its syscall alone. So each window is featurized over
+ * the group's whole vocabulary, and a fold takes its columns by feature name; a fold whose novelty
+ * sets answer a window's questions differently (a path seen only in that fold) featurizes that
+ * window again. The rows are exactly those of featurizing per fold (test/unit/detect-train-speed).
+ */
+class BaselineRows {
+  private readonly memo = new Map<WindowFacts, Memo[]>();
+  private readonly vocab: string[];
+  private readonly index: Map<string, number>;
+
+  constructor(series: Series[], private readonly windowSec: number) {
+    // every syscall any fold's vocabulary can hold (a fold takes the most used ones of its windows)
+    const all = new Set<string>();
+    for (const s of series) for (const w of s.windows) for (const [n, c] of w.syscalls) if (c.calls > 0) all.add(n);
+    this.vocab = [...all].sort();
+    this.index = new Map(featureNames(this.vocab).map((name, i) => [name, i]));
+  }
+
+  rows(windows: WindowFacts[], vocab: string[], sets: Record<NoveltyKind, Set<string>>, resources: boolean): number[][] {
+    const columns = featureNames(vocab).map((name) => this.index.get(name));
+    const take = columns.every((c) => c !== undefined) ? (columns as number[]) : null;
+    return windows.map((w) => {
+      if (!take) return featurize(w, this.windowSec, vocab, (k, x) => sets[k].has(x), resources);
+      const memos = this.memo.get(w) ?? [];
+      let hit = memos.find((m) => m.resources === resources && m.asked.every(([k, x], i) => sets[k].has(x) === m.answers[i]));
+      if (!hit) {
+        const m: Memo = { resources, asked: [], answers: [], row: [] };
+        m.row = featurize(w, this.windowSec, this.vocab, (k, x) => {
+          const seen = sets[k].has(x);
+          m.asked.push([k, x]);
+          m.answers.push(seen);
+          return seen;
+        }, resources);
+        this.memo.set(w, [...memos, m]);
+        hit = m;
+      }
+      const row = hit.row;
+      return take.map((c) => row[c]!);
+    });
+  }
+}
+
 interface Fit {
   vocab: string[];
   resources: boolean;
@@ -65,7 +119,7 @@ interface Fit {
 }
 
 /** Trains on the windows `keep` accepts; featurizes the rest as held-out rows. */
-function fitOn(series: Series[], keep: (s: number, i: number) => boolean, windowMs: number, opts: DetectOptions, seed: number): Fit {
+function fitOn(series: Series[], keep: (s: number, i: number) => boolean, windowMs: number, opts: DetectOptions, seed: number, baseline: BaselineRows): Fit {
   const trainWindows = series.flatMap((s, si) => s.windows.filter((_, i) => keep(si, i)));
   const vocab = mixVocabulary(trainWindows);
   const sets = seenSets(trainWindows);
@@ -75,7 +129,8 @@ function fitOn(series: Series[], keep: (s: number, i: number) => boolean, window
   const heldRows: number[][] = [];
   series.forEach((s, si) => {
     // Smoothing runs along each whole series, so held-out rows carry their past.
-    rowsOf(s.windows, windowMs, vocab, setSeen(sets), opts, resources).forEach((r, i) => (keep(si, i) ? trainRows : heldRows).push(r));
+    const rows = smoothRows(baseline.rows(s.windows, vocab, sets, resources), smoothColumns(features.length), opts.smoothing);
+    rows.forEach((r, i) => (keep(si, i) ? trainRows : heldRows).push(r));
   });
   const X = matrix(trainRows, features.length);
   const forest = IsolationForest.fit(X, { trees: opts.trees, sampleSize: opts.sampleSize, seed, weights: selectionWeights(X, opts) });
@@ -131,18 +186,19 @@ export function foldsOf(series: Series[], opts: DetectOptions): { folds: number;
 export function trainGroup(series: Series[], windowMs: number, opts: DetectOptions): GroupModel {
   const { folds, byRecording, of: foldOf } = foldsOf(series, opts);
   const heldScores: number[] = [];
+  const baseline = new BaselineRows(series, windowSeconds(windowMs));
   for (let k = 0; k < folds; k++) {
-    const fit = fitOn(series, (si, i) => foldOf(si, i) !== k, windowMs, opts, opts.seed + k + 1);
+    const fit = fitOn(series, (si, i) => foldOf(si, i) !== k, windowMs, opts, opts.seed + k + 1, baseline);
     if (fit.heldRows.length === 0 || fit.trainRows.length === 0) continue;
     const scores = fit.forest.score(matrix(fit.heldRows, fit.features.length), opts.extension, opts.tolerance);
     heldScores.push(...scores);
   }
-  const fit = fitOn(series, () => true, windowMs, opts, opts.seed);
+  const fit = fitOn(series, () => true, windowMs, opts, opts.seed, baseline);
   const { forest, features, trainRows } = fit;
   const X = matrix(trainRows, features.length);
   const upper = features.map((_, f) => Math.max(...trainRows.map((r) => r[f]!)));
   const inlier = new Float64Array(features.length);
-  for (let i = 0; i < X.n; i++) forest.attribute(X, i, opts.extension, opts.tolerance).forEach((v, f) => (inlier[f]! += v / X.n));
+  for (const { attribution } of forest.scoreAndAttributeRows(X, opts.extension, opts.tolerance)) attribution.forEach((v, f) => (inlier[f]! += v / X.n));
   const held = heldScores.length;
   const ref = (held > 0 ? heldScores : [...forest.score(X, opts.extension, opts.tolerance)]).sort((a, b) => a - b);
   const max = ref[ref.length - 1]!;
@@ -188,8 +244,8 @@ export function trainingRows(model: GroupModel, series: Series[], windowMs: numb
 
 function scoreRows(forest: IsolationForest, windows: WindowFacts[], rows: number[][], opts: DetectOptions): ScoredWindow[] {
   if (rows.length === 0) return [];
-  const X = matrix(rows, forest.d);
-  return windows.map((facts, i) => ({ facts, row: rows[i]!, ...forest.scoreAndAttribute(X, i, opts.extension, opts.tolerance) }));
+  const scored = forest.scoreAndAttributeRows(matrix(rows, forest.d), opts.extension, opts.tolerance);
+  return windows.map((facts, i) => ({ facts, row: rows[i]!, ...scored[i]! }));
 }
 
 /**
