@@ -70,7 +70,10 @@ const projectModules = {
     b.onResolve({ filter: /^\.\.?\// }, (args) => {
       const file = resolve(args.resolveDir, args.path);
       if (!file.startsWith(SRC + sep)) return undefined; // a package's own relative import
-      if (args.kind === 'dynamic-import' || !isInlined(file)) return { path: fromBundle(file), external: true };
+      if (args.kind === 'dynamic-import') return { path: fromBundle(file), external: true };
+      // imported for what they export, never for a side effect: an import whose bindings the bundle
+      // tree-shook away is dropped (src/util/outfile.js, and node:crypto with it, for cache/dir.js's two constants)
+      if (!isInlined(file)) return { path: fromBundle(file), external: true, sideEffects: false };
       return undefined;
     });
     // a dynamic import of a package from an inlined module would be bundled: keep it lazy
@@ -89,14 +92,10 @@ const yargsShim = {
       const { readFile } = await import('node:fs/promises');
       const source = await readFile(args.path, 'utf8');
       const edits = [
+        // yargs finds locales/ and the package.json of --version from its own file: resolve that from the real package
         [
           'const __dirname = fileURLToPath(import.meta.url);',
           "const __dirname = join(dirname(createRequire(import.meta.url).resolve('yargs/package.json')), 'lib', 'platform-shims', 'esm.mjs');",
-        ],
-        // node:assert costs ~9 ms to load and yargs calls it only to check some API misuse: load it then
-        [
-          "import { notStrictEqual, strictEqual } from 'assert'",
-          "const notStrictEqual = (...a) => require('node:assert').notStrictEqual(...a), strictEqual = (...a) => require('node:assert').strictEqual(...a);",
         ],
       ];
       let contents = source;

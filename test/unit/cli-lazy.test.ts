@@ -95,6 +95,16 @@ test('contxray analyze --list reads the query headers without loading DuckDB', (
   assert.deepEqual(heavy(r.loaded), []);
 });
 
+/** src/util/outfile.js loads node:crypto (~15 ms): --help and --list write to stdout and do without it. */
+for (const args of [['--help'], ['analyze', '--list']]) {
+  test(`contxray ${args.join(' ')} does not load the output-file module`, () => {
+    const r = run(args);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(r.loaded.some((l) => l.module.includes('/dist/src/')), 'the log recorded the run');
+    assert.deepEqual(r.loaded.filter((l) => l.module.endsWith('/dist/src/util/outfile.js')), []);
+  });
+}
+
 /** Each command's --help still lists its own options, and loads nothing heavy. */
 const OPTIONS: Record<string, string[]> = {
   record: ['--out', '--duration', '--opens', '--metrics', '--resources'],
