@@ -9,8 +9,10 @@
  * modules that Node would otherwise resolve, read and compile one by one.
  *
  * What stays out, loaded from dist/src as before:
- *  - every dynamic import(): each command's `run` module and, through it, DuckDB, Arrow, vega,
- *    handlebars, prom-client, the addon … (the path is rewritten relative to the bundle);
+ *  - every other dynamic import(): each command's `run` module and, through it, DuckDB, Arrow, vega,
+ *    handlebars, prom-client, the addon … (the path is rewritten relative to the bundle). The one
+ *    inlined `run` module is `analyze --list`'s, which reads the query headers only; esbuild
+ *    evaluates it when the handler imports it;
  *  - every other project module, in particular the ones whose identity matters: the error classes
  *    (`instanceof` in main.js must see the classes the commands throw) and modules with state
  *    (src/util/outfile.js's signal handlers). A module is inlined only when listed in INLINE.
@@ -18,9 +20,10 @@
  * Two adjustments keep the output identical to the unbundled CLI:
  *  - yargs finds its locales/ and the package.json it takes --version from relative to its own
  *    file (import.meta.url); in the bundle that file is resolved from the real yargs package.
- *  - yargs' help layout measures every cell with string-width, whose grapheme segmentation and
- *    Unicode tables cost ~60 ms at start-up. Printable ASCII is one column per character, so such
- *    strings take that fast path; anything else goes to the real string-width, unchanged.
+ *  - yargs' help layout measures every cell with string-width (two versions, for yargs and cliui),
+ *    which builds an Intl.Segmenter when it is evaluated (~30 ms each). Printable ASCII, and the
+ *    three other characters of contxray's help text, are one column each: those strings take a
+ *    fast path, and anything else goes to the real string-width, loaded on first use.
  *
  * The build's inputs are written to dist/main.bundle.meta.json (not packed), which
  * test/unit/cli-bundle.test.ts reads to check that nothing heavy was bundled. BUNDLE_MINIFY=0 leaves
@@ -28,6 +31,7 @@
  */
 import { build } from 'esbuild';
 import { writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,7 +41,7 @@ export const ENTRY = join(SRC, 'cli', 'main.js');
 export const OUTFILE = join(SRC, 'cli', 'main.bundle.js');
 export const METAFILE = join(ROOT, 'dist', 'main.bundle.meta.json');
 
-/** The project modules inlined into the bundle (paths under dist/src): definitions and stateless constants/helpers. */
+/** The project modules inlined into the bundle (paths under dist/src): definitions, stateless constants/helpers, `--list`. */
 export const INLINE = [
   'cli/main.js',
   'cli/commands.js',
@@ -50,6 +54,10 @@ export const INLINE = [
   'report/limits.js',
   'detect/options.js',
   'analyze/cache/dir.js',
+  // `analyze --list`: the query headers only (no DuckDB); imported on use like a command's run module, but from the bundle
+  'cli/analyze-list.js',
+  'analyze/queries.js',
+  'util/package-root.js',
 ];
 
 const isInlined = (file) => {
@@ -57,9 +65,9 @@ const isInlined = (file) => {
   return INLINE.some((p) => (typeof p === 'string' ? p === rel : p.test(rel)));
 };
 
-/** An import of `file` from the bundle, as a relative specifier. */
-const fromBundle = (file) => {
-  const rel = relative(dirname(OUTFILE), file).split(sep).join('/');
+/** An import of `file` from a bundle in `outDir`, as a relative specifier. */
+const fromBundle = (outDir, file) => {
+  const rel = relative(outDir, file).split(sep).join('/');
   return rel.startsWith('.') ? rel : `./${rel}`;
 };
 
@@ -67,13 +75,14 @@ const fromBundle = (file) => {
 const projectModules = {
   name: 'project-modules',
   setup(b) {
+    const outDir = dirname(b.initialOptions.outfile);
     b.onResolve({ filter: /^\.\.?\// }, (args) => {
       const file = resolve(args.resolveDir, args.path);
       if (!file.startsWith(SRC + sep)) return undefined; // a package's own relative import
-      if (args.kind === 'dynamic-import') return { path: fromBundle(file), external: true };
+      if (args.kind === 'dynamic-import' && !isInlined(file)) return { path: fromBundle(outDir, file), external: true };
       // imported for what they export, never for a side effect: an import whose bindings the bundle
       // tree-shook away is dropped (src/util/outfile.js, and node:crypto with it, for cache/dir.js's two constants)
-      if (!isInlined(file)) return { path: fromBundle(file), external: true, sideEffects: false };
+      if (!isInlined(file)) return { path: fromBundle(outDir, file), external: true, sideEffects: false };
       return undefined;
     });
     // a dynamic import of a package from an inlined module would be bundled: keep it lazy
@@ -84,26 +93,19 @@ const projectModules = {
   },
 };
 
-/** yargs' platform shim, adjusted for the bundle (see the edits). */
+/**
+ * yargs' platform shim finds locales/ and the package.json of --version relative to its own file
+ * (import.meta.url, which in the bundle is the bundle's): resolve that file from the real package.
+ */
 const yargsShim = {
   name: 'yargs-shim',
   setup(b) {
     b.onLoad({ filter: /[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/ }, async (args) => {
-      const { readFile } = await import('node:fs/promises');
       const source = await readFile(args.path, 'utf8');
-      const edits = [
-        // yargs finds locales/ and the package.json of --version from its own file: resolve that from the real package
-        [
-          'const __dirname = fileURLToPath(import.meta.url);',
-          "const __dirname = join(dirname(createRequire(import.meta.url).resolve('yargs/package.json')), 'lib', 'platform-shims', 'esm.mjs');",
-        ],
-      ];
-      let contents = source;
-      for (const [from, to] of edits) {
-        if (!contents.includes(from)) throw new Error(`${args.path}: expected "${from}" (yargs changed: check the bundle)`);
-        contents = contents.replace(from, to);
-      }
-      return { contents, loader: 'js', resolveDir: dirname(args.path) };
+      const from = 'const __dirname = fileURLToPath(import.meta.url);';
+      const to = "const __dirname = join(dirname(createRequire(import.meta.url).resolve('yargs/package.json')), 'lib', 'platform-shims', 'esm.mjs');";
+      if (!source.includes(from)) throw new Error(`${args.path}: expected "${from}" (yargs changed: check the bundle)`);
+      return { contents: source.replace(from, to), loader: 'js', resolveDir: dirname(args.path) };
     });
   },
 };
@@ -123,7 +125,7 @@ const asciiStringWidth = {
       resolveDir: dirname(args.path),
       loader: 'js',
       contents: [
-        // required on first use: the real module builds two Intl.Segmenters (~30 ms each) when it is evaluated
+        // required on first use: the real module builds an Intl.Segmenter (~30 ms) when it is evaluated
         'let realStringWidth;',
         // printable ASCII is one column per character whatever the options; so are these three (East Asian
         // "ambiguous": narrow unless ambiguousIsNarrow is false), the non-ASCII characters of contxray's help text
@@ -149,7 +151,7 @@ export async function bundleCli({ outfile = OUTFILE, metafile = METAFILE } = {})
     bundle: true,
     platform: 'node',
     format: 'esm',
-    minify: process.env.BUNDLE_MINIFY !== "0",
+    minify: process.env.BUNDLE_MINIFY !== '0',
     legalComments: 'none',
     metafile: true,
     logLevel: 'warning',
