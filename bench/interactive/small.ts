@@ -2,7 +2,9 @@
  * Small captures (issue 12 item 2): `contxray analyze CAPTURE` (the summary) and `-q top-syscalls`
  * on a demo-sized capture (synthetic, ~165 KB) against the floor script bench/lib/duckdb-floor.ts
  * (Node + DuckDB in memory, one table, one query), interleaved rounds, medians. Goal ≤ 1.5×.
- * `--before BIN` also times another contxray (bin/contxray.js of an older checkout) in the same rounds.
+ * Every contxray run passes --no-cache: this part measures loading the capture; a load-cache hit is
+ * bench/interactive/cache.ts. `--before BIN` also times another contxray (bin/contxray.js of an
+ * older checkout that knows --no-cache) in the same rounds.
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,11 +28,11 @@ export async function main(argv: string[]): Promise<void> {
     const kb = (statSync(capture).size / 1024).toFixed(0);
     const results = await interleave<CommandRun>(rounds, [
       { name: 'floor', run: () => timeCommand(node, [floor]) },
-      { name: 'analyze CAPTURE', run: () => timeCommand(node, [bin, 'analyze', capture]) },
-      { name: 'analyze CAPTURE -q top-syscalls', run: () => timeCommand(node, [bin, 'analyze', capture, '-q', 'top-syscalls']) },
+      { name: 'analyze CAPTURE --no-cache', run: () => timeCommand(node, [bin, 'analyze', capture, '--no-cache']) },
+      { name: 'analyze CAPTURE -q top-syscalls --no-cache', run: () => timeCommand(node, [bin, 'analyze', capture, '-q', 'top-syscalls', '--no-cache']) },
       ...(before ? [
-        { name: 'before: analyze CAPTURE', run: () => timeCommand(node, [before, 'analyze', capture]) },
-        { name: 'before: analyze CAPTURE -q top-syscalls', run: () => timeCommand(node, [before, 'analyze', capture, '-q', 'top-syscalls']) },
+        { name: 'before: analyze CAPTURE --no-cache', run: () => timeCommand(node, [before, 'analyze', capture, '--no-cache']) },
+        { name: 'before: analyze CAPTURE -q top-syscalls --no-cache', run: () => timeCommand(node, [before, 'analyze', capture, '-q', 'top-syscalls', '--no-cache']) },
       ] : []),
     ]);
     const seconds = Object.fromEntries([...results].map(([name, runs]) => [name, median(runs.map((r) => r.seconds))]));

@@ -54,8 +54,14 @@ export interface NamedQuery {
   sql: string;
 }
 
-/** name → file under QUERY_DIR, from the fixed folder listing. */
+let listing: Map<string, { folder: Folder | null; file: string }> | undefined;
+
+/** name → file under QUERY_DIR, from the fixed folder listing (read once: `--list` reads every query). */
 function index(): Map<string, { folder: Folder | null; file: string }> {
+  return (listing ??= readIndex());
+}
+
+function readIndex(): Map<string, { folder: Folder | null; file: string }> {
   const out = new Map<string, { folder: Folder | null; file: string }>([['views', { folder: null, file: 'views.sql' }]]);
   for (const [folder, prefix] of Object.entries(FOLDERS) as [Folder, string][]) {
     for (const f of readdirSync(join(QUERY_DIR, folder)).sort()) {

@@ -5,12 +5,12 @@
  */
 import { listQueries } from '../analyze/queries.js';
 import { formatTable } from '../util/format.js';
-import { writeOutputFile } from '../util/outfile.js';
 import type { Args } from './commands/analyze.js';
 
-export function run(args: Args): void {
+export async function run(args: Args): Promise<void> {
   const rows = listQueries().map((q) => [q.name, q.description, q.params.map((p) => `$${p}`).join(' ')]);
   const text = formatTable({ columns: ['query', 'description', 'params'], rows }, args.format, { maxWidth: 110 });
-  if (args.out) writeOutputFile(args.out, text, { force: args.force });
+  // src/util/outfile.js (and node:crypto, ~15 ms) only when writing a file
+  if (args.out) (await import('../util/outfile.js')).writeOutputFile(args.out, text, { force: args.force });
   else process.stdout.write(text);
 }

@@ -61,6 +61,7 @@ test('npm pack holds exactly the run-time files, the prebuild and the source-bui
     'package.json',
     'bin/contxray.js',
     'dist/src/cli/main.js',
+    'dist/src/cli/main.bundle.js', // what bin/contxray.js loads (scripts/bundle-cli.mjs)
     'dist/src/index.js',
     'dist/src/index.d.ts',
     PREBUILD,
