@@ -22,6 +22,7 @@ net=cxd-s-net
 names=(cxd-s-web cxd-s-client cxd-s-worker cxd-s-evil)
 
 mkdir -p "$work/www" "$work/host" "$work/data" "$work/tools" "$work/evil"
+rm -f "$work/www/.stop"
 echo "hello" >"$work/www/index.html"
 echo "job 42" >"$work/www/job.txt"
 echo "root:\$6\$not-a-real-hash:19000:0:99999:7:::" >"$work/host/shadow"
@@ -44,8 +45,10 @@ run --name cxd-s-web --ip 10.231.78.10 -v "$work/www:/www:ro" -v "$work/host:/ho
   -e SECONDS_="$seconds" -e ATTACK="$attack" -e AT="$at" "$image" sh -c '
   httpd -p 80 -h /www
   start=$(date +%s); done_=0
-  # web outlives its clients (they stop fetching before it stops serving)
-  while [ $(( $(date +%s) - start )) -lt $((SECONDS_ + 3)) ]; do
+  # web outlives its clients: it serves until the host drops /www/.stop after they ended (docker
+  # run staggers the starts by seconds on a loaded host, so a fixed extra time was not enough);
+  # SECONDS + 60 bounds it
+  while [ ! -e /www/.stop ] && [ $(( $(date +%s) - start )) -lt $((SECONDS_ + 60)) ]; do
     if [ "$done_" = 0 ] && [ $(( $(date +%s) - start )) -ge "$AT" ]; then
       done_=1
       case "$ATTACK" in
@@ -91,7 +94,12 @@ run --name cxd-s-client --ip 10.231.78.20 -e SECONDS_="$seconds" -e ATTACK="$att
     fi
     sleep 0.5
   done'
-# Wait for the victims' loops to end, keep their marks, remove everything.
-for c in cxd-s-client cxd-s-worker cxd-s-web; do docker wait "$c" >/dev/null 2>&1 || true; done
+# Wait for the victims' loops to end (web last), keep their marks, remove everything.
+for c in cxd-s-client cxd-s-worker; do docker wait "$c" >/dev/null 2>&1 || true; done
+touch "$work/www/.stop"
+docker wait cxd-s-web >/dev/null 2>&1 || true
 for c in cxd-s-client cxd-s-worker cxd-s-web; do docker logs -t "$c" 2>/dev/null | sed -n "s/^\([^ ]*\) @@attack-\(start\|end\)\$/$c \2 \1/p"; done >"$work/marks.txt"
 docker rm -f "${names[@]}" >/dev/null 2>&1 || true
+# the recording outlives the containers, as a recording of containers that exit does: their exit
+# windows are lifecycle windows (src/detect/facts.ts), not the capture's edge
+sleep 2
