@@ -47,6 +47,44 @@ export interface WindowFacts {
   accepts: Array<{ port: number; n: number }>;
   /** Resource samples in the window (capture format 1.1); null when the capture has none here. */
   resources: ResourceFacts | null;
+  /**
+   * The window overlaps the container's start (from first seen, when after the recording began,
+   * to START_SLACK_NS after the runtime's started_at: its warm-up) or holds its exit (its init
+   * process exited, or it was last seen more than EXIT_SLACK_NS before the recording ended): runtime set-up, the entrypoint's first execs and
+   * first-time syscalls, the processes' exits. Such windows are scored against the baseline's own
+   * lifecycle windows (thresholds.ts), not against steady-state ones.
+   */
+  lifecycle: boolean;
+}
+
+/**
+ * A service's warm-up after the runtime reports the start: libraries, first execs, first clients.
+ * Chosen on the scenario suite's baseline recordings (leave-one-recording-out validation): the
+ * window after the start window still scored above every steady window there.
+ */
+export const START_SLACK_NS = 5_000_000_000n;
+
+/**
+ * A container whose init's exit was not recorded (it started before the recording) and that was
+ * last seen this long before the recording's end has exited (or gone idle, which reads the same).
+ * Container records refresh last_seen from events: a running, active container is seen within the
+ * last flush interval (1 s by default).
+ */
+export const EXIT_SLACK_NS = 1_000_000_000n;
+
+/** The window indices of a container's start and exit inside the recording (see WindowFacts.lifecycle). */
+export function lifecycleWindows(t: { captureStartNs: bigint | null; captureEndNs: bigint; firstSeenNs: bigint | null; startedAtNs: bigint | null; lastSeenNs: bigint | null; initExitNs: bigint | null }, windowNs: bigint): Set<bigint> {
+  const out = new Set<bigint>();
+  const { firstSeenNs: first, startedAtNs: started, lastSeenNs: last } = t;
+  const startedInside = first !== null && t.captureStartNs !== null && first > t.captureStartNs;
+  if (startedInside) {
+    const end = (started !== null && started > first ? started : first) + START_SLACK_NS;
+    for (let w = first / windowNs; w <= end / windowNs; w++) out.add(w);
+  }
+  // the init's exit is the container's, even in the recording's last moment (`record -- docker run`)
+  if (startedInside && t.initExitNs !== null) out.add(t.initExitNs / windowNs);
+  else if (last !== null && last < t.captureEndNs - EXIT_SLACK_NS) out.add(last / windowNs);
+  return out;
 }
 
 /** Means over the window's samples (peaks for memory and pids); a rate is null before its second sample. */
@@ -70,7 +108,10 @@ const str = (v: unknown) => (v === null || v === undefined ? '' : String(v));
 export async function loadFacts(db: Analysis, windowMs: number): Promise<Map<string, { ref: ContainerRef; windows: WindowFacts[] }>> {
   const windowNs = BigInt(windowMs) * 1_000_000n;
   const p = { window_ns: windowNs };
-  const out = new Map<string, { ref: ContainerRef; windows: Map<bigint, WindowFacts> }>();
+  const out = new Map<string, { ref: ContainerRef; windows: Map<bigint, WindowFacts>; lifecycle: Set<bigint> }>();
+  const big = (v: unknown) => (v === null || v === undefined ? null : BigInt(v as bigint));
+  const initExit = new Map<string, bigint | null>();
+  for (const r of await db.all(detectQuery('lifecycle'))) initExit.set(refKey({ host: str(r.host), capture: str(r.capture), containerId: str(r.container_id) }), big(r.init_exit_ns));
   for (const r of await db.all(detectQuery('containers'))) {
     const capStart = r.capture_start_ns === null ? null : BigInt(r.capture_start_ns as bigint);
     const first = r.first_seen_ns === null ? null : BigInt(r.first_seen_ns as bigint);
@@ -80,7 +121,8 @@ export async function loadFacts(db: Analysis, windowMs: number): Promise<Map<str
       name: str(r.name) || str(r.container_id).slice(0, 12), image: str(r.image),
       startNs, endNs: r.capture_end_ns === null ? startNs : BigInt(r.capture_end_ns as bigint),
     };
-    out.set(refKey(ref), { ref, windows: new Map() });
+    const lifecycle = lifecycleWindows({ captureStartNs: capStart, captureEndNs: ref.endNs, firstSeenNs: first, startedAtNs: big(r.started_at_ns), lastSeenNs: big(r.last_seen_ns), initExitNs: initExit.get(refKey(ref)) ?? null }, windowNs);
+    out.set(refKey(ref), { ref, windows: new Map(), lifecycle });
   }
   const win = (row: Record<string, unknown>): WindowFacts | null => {
     const c = out.get(refKey({ host: str(row.host), capture: str(row.capture), containerId: str(row.container_id) }));
@@ -93,7 +135,7 @@ export async function loadFacts(db: Analysis, windowMs: number): Promise<Map<str
       const cs = s > c.ref.startNs ? s : c.ref.startNs;
       const ce = e < c.ref.endNs ? e : c.ref.endNs;
       const seconds = ce > cs ? Number(ce - cs) / 1e9 : 0;
-      f = { ref: c.ref, w, startNs: s, endNs: e, seconds, syscalls: new Map(), execs: [], forks: 0, exits: 0, opens: new Map(), connects: [], accepts: [], resources: null };
+      f = { ref: c.ref, w, startNs: s, endNs: e, seconds, syscalls: new Map(), execs: [], forks: 0, exits: 0, opens: new Map(), connects: [], accepts: [], resources: null, lifecycle: c.lifecycle.has(w) };
       c.windows.set(w, f);
     }
     return f;

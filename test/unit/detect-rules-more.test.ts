@@ -10,7 +10,7 @@ import type { WindowFacts } from '../../src/detect/facts.js';
 const ref = { host: 'h', capture: 'c', arch: 'x86_64', containerId: 'x', name: 'n', image: 'i', startNs: 0n, endNs: 10n };
 const win = (over: Partial<WindowFacts>): WindowFacts => ({
   ref, w: 0n, startNs: 0n, endNs: 5_000_000_000n, seconds: 5, syscalls: new Map(), execs: [], forks: 0, exits: 0,
-  opens: new Map(), connects: [], accepts: [], resources: null, ...over,
+  opens: new Map(), connects: [], accepts: [], resources: null, lifecycle: false, ...over,
 });
 
 test('burst rule: 10 new destinations flag, 9 do not, known ones never count', () => {
