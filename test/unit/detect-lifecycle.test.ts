@@ -27,17 +27,19 @@ const f = (name: string) => join(dir, name);
 test('lifecycle windows: from first seen to the warm-up after started_at, and the exit: the init\'s, else the last sighting', () => {
   const t = { captureStartNs: T, captureEndNs: T + 100n * SEC, firstSeenNs: T + 12n * SEC, startedAtNs: T + 14n * SEC, lastSeenNs: T + 71n * SEC, initExitNs: null };
   const ws = (s: Set<bigint>) => [...s].map((w) => Number(w - T / W)).sort((a, b) => a - b);
-  // start 12 s → warm-up ends 14 + 5 = 19 s: windows 1; exit at 71 s: window 7
+  // start 12 s → warm-up ends 14 + 5 = 19 s: windows 1; exit at 71 s: windows 7 to the end (teardown)
   assert.equal(START_SLACK_NS, 5n * SEC);
-  assert.deepEqual(ws(lifecycleWindows(t, W)), [1, 7]);
+  assert.deepEqual(ws(lifecycleWindows(t, W)), [1, 7, 8, 9, 10]);
   // a warm-up reaching into the next window takes it too
-  assert.deepEqual(ws(lifecycleWindows({ ...t, startedAtNs: T + 17n * SEC }, W)), [1, 2, 7]);
+  assert.deepEqual(ws(lifecycleWindows({ ...t, startedAtNs: T + 17n * SEC }, W)), [1, 2, 7, 8, 9, 10]);
   // running when the recording began: no start; still active at its end: no exit
   assert.deepEqual(ws(lifecycleWindows({ ...t, firstSeenNs: T - SEC, lastSeenNs: T + 100n * SEC - EXIT_SLACK_NS + 1n }, W)), []);
   // no started_at (another runtime): the first sighting's warm-up only
   assert.deepEqual(ws(lifecycleWindows({ ...t, startedAtNs: null, lastSeenNs: null }, W)), [1]);
   // the init exited in the recording's last second (`record -- docker run`): still its exit window
-  assert.deepEqual(ws(lifecycleWindows({ ...t, lastSeenNs: T + 99n * SEC + SEC / 2n, initExitNs: T + 99n * SEC + SEC / 2n }, W)), [1, 9]);
+  assert.deepEqual(ws(lifecycleWindows({ ...t, lastSeenNs: T + 99n * SEC + SEC / 2n, initExitNs: T + 99n * SEC + SEC / 2n }, W)), [1, 9, 10]);
+  // the init's exit, not the last sighting, marks the exit when both are known
+  assert.deepEqual(ws(lifecycleWindows({ ...t, initExitNs: T + 89n * SEC, lastSeenNs: T + 99n * SEC + SEC / 2n }, W)), [1, 8, 9, 10]);
   // an init exit is trusted only when the start was recorded (else the first exec is any program)
   assert.deepEqual(ws(lifecycleWindows({ ...t, firstSeenNs: T - SEC, lastSeenNs: T + 99n * SEC + SEC / 2n, initExitNs: T + 30n * SEC }, W)), []);
 });
@@ -59,7 +61,8 @@ test('thresholds: steady windows against the steady maximum, lifecycle windows a
 
 /**
  * The synthetic workload, its containers started 12 s into the recording (the init's exec: web's
- * httpd, pid 100; worker's, pid 200) and gone 20 s before its end (the init's exit).
+ * httpd, pid 100; worker's, pid 200) and gone 20 s before its end (the init's exit); web's cgroup is
+ * sampled every second to the end, as the resource sampler does until the runtime removes it.
  */
 async function writeLifecycle(path: string, startNs: bigint, seed: number): Promise<void> {
   const seconds = 120;
@@ -71,6 +74,9 @@ async function writeLifecycle(path: string, startNs: bigint, seed: number): Prom
   for (const [cg, pid, comm] of [[8101n, 100, 'httpd'], [8102n, 200, 'worker']] as const) {
     rows.push({ kind: 'exec', ts: first + SEC, cgroup_id: cg, pid, tid: pid, comm, ppid: 1, uid: 0, filename: `/usr/bin/${comm}`, argv: [comm], truncated: false });
     rows.push({ kind: 'exit', ts: last, cgroup_id: cg, pid, tid: pid, comm, exit_code: 0 });
+  }
+  for (let t = 13n; t < BigInt(seconds); t++) {
+    rows.push({ kind: 'resource', ts: startNs + t * SEC, cgroup_id: 8101n, cpu_usage_usec: 10_000n * (t < 100n ? t : 100n), memory_current: 5_000_000n, pids_current: t < 100n ? 2n : 0n });
   }
   await writeCaptureFromRows(path, { host: { hostname: 'detect-host' }, startedAtNs: startNs, rows });
 }
@@ -88,8 +94,12 @@ after(cleanup);
 
 test('a real capture marks its containers\' start and exit windows, and each row uses its own threshold', () => {
   const web = scored.find((s) => s.ref.name === 'web')!;
+  const index = (w: { w: bigint }) => Number(w.w - T / W - 2n * HOUR / W);
   // windows of 10 s: the start at 12 s (warm-up to 18 s) is window 1, the exit at 100 s window 10
-  assert.deepEqual(web.windows.filter((w) => w.lifecycle).map((w) => Number(w.w - T / W - 2n * HOUR / W)), [1, 10]);
+  assert.deepEqual(web.windows.filter((w) => w.lifecycle).map(index), [1, 10]);
+  // window 11 after the exit holds only samples of the emptied cgroup: not scored
+  assert.equal(index(web.windows.at(-1)!), 10);
+  assert.ok(web.windows.some((w) => w.resources !== null && w.resources.samples > 0), 'the samples are loaded');
   const model = trainModel(base, 10_000, 'name', DEFAULT_OPTIONS);
   const g = model.groups.find((x) => x.name === 'web')!;
   assert.ok(g.lifecycleThreshold >= g.threshold);
