@@ -6,7 +6,7 @@ import { isoNs } from '../analyze/values.js';
 import { CaptureError } from '../util/errors.js';
 import type { ContainerRef } from './facts.js';
 import { explain, type Reason } from './explain.js';
-import { burstRuleReason, driftRuleReason, riskyRuleReason, surgeRuleReason } from './rules.js';
+import { burstRuleReason, driftRuleReason, joinReasons, riskyRuleReason, surgeRuleReason } from './rules.js';
 import { scoreSeries, selfScore, trainGroup, type DetectOptions, type GroupModel, type ScoredWindow, type Series } from './model.js';
 import type { ModelFile } from './model-file.js';
 
@@ -88,7 +88,7 @@ function rowOf(model: GroupModel, x: ScoredWindow, threshold: number, options: D
     anomalous,
     lifecycle: x.facts.lifecycle,
     rules: fired.map((r) => r.feature),
-    reasons: [...fired, ...explain(model, x)],
+    reasons: joinReasons(fired, explain(model, x)),
   };
 }
 
