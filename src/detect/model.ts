@@ -153,7 +153,8 @@ export function trainGroup(series: Series[], windowMs: number, opts: DetectOptio
   const ref = held > 0 ? heldScores : [...forest.score(X, opts.extension, opts.tolerance)];
   const refLifecycle = held > 0 ? heldLifecycle : series.flatMap((s) => s.windows.map((w) => w.lifecycle));
   // The spread term guards the max of few time-block windows; held-out recordings are the real thing.
-  const t = thresholds(ref, refLifecycle, opts.margin, byRecording ? 0 : opts.spread, opts.lifecycle);
+  // One recording holds one start and one exit: too few to be their own reference (thresholds.ts).
+  const t = thresholds(ref, refLifecycle, opts.margin, byRecording ? 0 : opts.spread, opts.lifecycle && byRecording);
   const first = series[0]!.ref;
   return {
     name: first.name,

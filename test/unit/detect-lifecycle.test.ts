@@ -110,6 +110,10 @@ test('a real capture marks its containers\' start and exit windows, and each row
   const off = trainModel(base, 10_000, 'name', { ...DEFAULT_OPTIONS, lifecycle: false });
   const h = off.groups.find((x) => x.name === 'web')!;
   assert.equal(h.lifecycleThreshold, h.threshold);
+  // one baseline recording (time-block validation): one start and one exit are no reference
+  const one = trainModel(base.filter((x) => x.ref.capture === 'a.arrow'), 10_000, 'name', DEFAULT_OPTIONS);
+  const o = one.groups.find((x) => x.name === 'web')!;
+  assert.equal(o.lifecycleThreshold, o.threshold);
 });
 
 test('the model file keeps the lifecycle threshold; a model saved without one uses its threshold', () => {
