@@ -7,7 +7,9 @@
  * runs inject one attack each into its victim at --at seconds. Per attack: detected, time to detect
  * (end of the first flagged window − attack start), whether the top-3 reasons name the injected
  * behaviour; false-alarm windows on the held-out runs; window-level ROC AUC (positives: the victim's
- * windows overlapping the attack; negatives: every window of the held-out normal runs). Then
+ * windows overlapping the attack span; negatives: every window of the held-out normal runs; the
+ * attacked runs' other windows are neither), ranked by the detector's own decision (decision()).
+ * Then
  * scikit-learn's IsolationForest on the same feature matrices as our plain forest, and the ablation.
  *
  * Recording needs root, BPF, Docker and the native addon (`npm run build:native`). Captures are
@@ -97,6 +99,13 @@ async function loadSeries(path: string, windowMs: number): Promise<Series[]> {
 
 const overlaps = (startNs: bigint, endNs: bigint, span: [bigint, bigint]) => startNs <= span[1] && endNs > span[0];
 
+/**
+ * The detector's decision as a number, for the AUC: a window is anomalous when a rule fired or its
+ * score exceeds its own threshold (groups, and lifecycle windows, have different thresholds, so raw
+ * scores of different containers are not comparable). Rule-flagged windows rank above all others.
+ */
+const decision = (r: { rules: string[]; score: number; threshold: number }) => (r.rules.length > 0 ? 2 : 0) + r.score - r.threshold;
+
 interface Outcome {
   detected: Record<string, { ttd: number | null; named: boolean; score: number; threshold: number; reasons: string[] }>;
   falseAlarms: number;
@@ -112,8 +121,7 @@ function evaluate(baseline: Series[], runs: Run[], windowMs: number, options: De
   const labels: boolean[] = [];
   for (const run of runs) {
     const rows = detect(model, run.series, { windowMs, options }).rows;
-    // A window a rule flagged ranks above every window only the forest scored (rule OR score).
-    const rank = (r: (typeof rows)[number]) => (r.rules.length > 0 ? 1 + r.score : r.score);
+    const rank = decision;
     if (run.attack === null) {
       for (const r of rows) {
         scores.push(rank(r));
@@ -121,7 +129,7 @@ function evaluate(baseline: Series[], runs: Run[], windowMs: number, options: De
         out.normalWindows++;
         if (r.anomalous) {
           out.falseAlarms++;
-          out.falseTexts.push(`${run.name} ${r.container} ${r.window_start.slice(11, 19)} ${r.score.toFixed(3)}/${r.threshold.toFixed(3)} ${r.reasons.slice(0, 2).map((x) => x.text).join(' | ')}`);
+          out.falseTexts.push(`${run.name} ${r.container} ${r.window_start.slice(11, 19)}${r.lifecycle ? ' (start/exit)' : ''} ${r.score.toFixed(3)}/${r.threshold.toFixed(3)} ${r.reasons.slice(0, 2).map((x) => x.text).join(' | ')}`);
         }
       }
       continue;
@@ -222,22 +230,25 @@ export async function main(argv: string[]): Promise<void> {
 
     console.log('\n# ablation (same runs)');
     const off = { riskyRule: false, burstRule: false, driftRule: false, surgeRule: false };
+    const one = { lifecycle: false };
     const configs: Array<[string, Partial<DetectOptions>]> = [
-      ['plain isolation forest', { ...off, extension: 'none', weighting: false, groupShares: false, resources: false }],
-      ['+ range extension', { ...off, weighting: false, groupShares: false, resources: false }],
-      ['+ entropy weighting', { ...off, groupShares: false, resources: false }],
-      ['+ group shares', { ...off, resources: false }],
-      ['+ resource features (forest)', { ...off }],
+      ['plain isolation forest', { ...off, ...one, extension: 'none', weighting: false, groupShares: false, resources: false }],
+      ['+ range extension', { ...off, ...one, weighting: false, groupShares: false, resources: false }],
+      ['+ entropy weighting', { ...off, ...one, groupShares: false, resources: false }],
+      ['+ group shares', { ...off, ...one, resources: false }],
+      ['+ resource features', { ...off, ...one }],
+      ['+ lifecycle thresholds (forest)', { ...off }],
       ['forest + smoothing (EWMA 0.5)', { ...off, smoothing: 0.5 }],
       ['forest + risky-syscall rule', { ...off, riskyRule: true }],
       ['forest + all rules (default)', {}],
+      ['default, one threshold', { ...one }],
       ['default, time-block folds', { validation: 'time' }],
     ];
-    console.log('configuration                   detected  top-3 names it  false-alarm windows  window AUC');
+    console.log('configuration                    detected  top-3 names it  false-alarm windows  window AUC');
     for (const [label, over] of configs) {
       const r = evaluate(baseline, scored, windowMs, { ...DEFAULT_OPTIONS, ...over });
       const d = Object.values(r.detected).filter((x) => x.ttd !== null);
-      console.log(`${label.padEnd(30)} ${`${d.length}/${n}`.padStart(9)}  ${`${d.filter((x) => x.named).length}/${d.length}`.padStart(14)}  ${`${r.falseAlarms}/${r.normalWindows}`.padStart(19)}  ${r.auc.toFixed(4)}`);
+      console.log(`${label.padEnd(31)} ${`${d.length}/${n}`.padStart(9)}  ${`${d.filter((x) => x.named).length}/${d.length}`.padStart(14)}  ${`${r.falseAlarms}/${r.normalWindows}`.padStart(19)}  ${r.auc.toFixed(4)}`);
     }
   } finally {
     if (!keep) rmSync(dir, { recursive: true, force: true });

@@ -26,7 +26,7 @@ docker run --rm --name cxd-client --label "$label" --network "$net" -e SECONDS_=
   while [ "$(date +%s)" -lt "$end" ]; do
     wget -q -O /dev/null http://cxd-web/index.html || true
     if [ "$ATTACK" = portscan ] && [ "$done_attack" = 0 ] && [ "$(date +%s)" -ge "$half" ]; then
-      # nc, not wget: this busybox wget segfaults on a refused connection
+      # nc: one bare connect per port (busybox 1.35 wget -T segfaults; never use -T, see docs/containers.md)
       for p in $(seq 8000 8049); do nc -w 1 cxd-web "$p" </dev/null 2>/dev/null || true; done
       done_attack=1
     fi

@@ -6,7 +6,7 @@ import { isoNs } from '../analyze/values.js';
 import { CaptureError } from '../util/errors.js';
 import type { ContainerRef } from './facts.js';
 import { explain, type Reason } from './explain.js';
-import { burstRuleReason, driftRuleReason, riskyRuleReason, surgeRuleReason } from './rules.js';
+import { burstRuleReason, driftRuleReason, joinReasons, riskyRuleReason, surgeRuleReason } from './rules.js';
 import { scoreSeries, selfScore, trainGroup, type DetectOptions, type GroupModel, type ScoredWindow, type Series } from './model.js';
 import type { ModelFile } from './model-file.js';
 
@@ -23,6 +23,8 @@ export interface DetectRow {
   score: number;
   threshold: number;
   anomalous: boolean;
+  /** The window holds the container's start or exit: its threshold is the lifecycle one (thresholds.ts). */
+  lifecycle: boolean;
   /** Rules (beside the forest's score) that flagged the window by themselves: src/detect/rules.ts. */
   rules: string[];
   reasons: Reason[];
@@ -84,8 +86,9 @@ function rowOf(model: GroupModel, x: ScoredWindow, threshold: number, options: D
     score: Math.round(x.score * 10000) / 10000,
     threshold: Math.round(threshold * 10000) / 10000,
     anomalous,
+    lifecycle: x.facts.lifecycle,
     rules: fired.map((r) => r.feature),
-    reasons: [...fired, ...explain(model, x)],
+    reasons: joinReasons(fired, explain(model, x)),
   };
 }
 
@@ -113,7 +116,7 @@ export function detect(model: ModelFile | null, series: Series[], opts: { thresh
       unmatched.push(s.ref);
       continue;
     }
-    for (const x of scoreSeries(g, s, model.windowMs, model.options)) rows.push(rowOf(g, x, opts.threshold ?? g.threshold, model.options, model.windowMs));
+    for (const x of scoreSeries(g, s, model.windowMs, model.options)) rows.push(rowOf(g, x, opts.threshold ?? (x.facts.lifecycle ? g.lifecycleThreshold : g.threshold), model.options, model.windowMs));
   }
   return { rows, unmatched };
 }

@@ -88,6 +88,7 @@ function parseOptions(v: unknown): DetectOptions {
   if (!(o.surgeFactor >= 1)) throw new Error('options.surgeFactor must be ≥ 1');
   if (!(Number.isInteger(o.burstMin) && o.burstMin >= 1)) throw new Error('options.burstMin must be an integer ≥ 1');
   if (o.validation !== 'recordings' && o.validation !== 'time') throw new Error("options.validation must be 'recordings' or 'time'");
+  if (typeof o.lifecycle !== 'boolean') throw new Error('options.lifecycle must be true or false');
   return o;
 }
 
@@ -127,6 +128,9 @@ function parseGroup(g: Record<string, unknown>, what: string): GroupModel {
   const seenRaw = (g.seen ?? {}) as Record<string, unknown>;
   const seen = Object.fromEntries((['program', 'syscall', 'path', 'peer', 'port', 'listen'] as NoveltyKind[]).map((k) => [k, strings(seenRaw[k], `${what} seen.${k}`)])) as Record<NoveltyKind, string[]>;
   if (typeof g.threshold !== 'number' || !(g.threshold >= 0 && g.threshold <= 1)) throw new Error(`${what}: threshold must be in [0, 1]`);
+  // a model saved before lifecycle thresholds scores every window against its one threshold
+  const lifecycleThreshold = g.lifecycleThreshold ?? g.threshold;
+  if (typeof lifecycleThreshold !== 'number' || !(lifecycleThreshold >= 0 && lifecycleThreshold <= 1)) throw new Error(`${what}: lifecycleThreshold must be in [0, 1]`);
   return {
     name: String(g.name ?? ''),
     image: String(g.image ?? ''),
@@ -139,6 +143,7 @@ function parseGroup(g: Record<string, unknown>, what: string): GroupModel {
     upper: numbers(g.upper, d, `${what} upper`),
     inlierAttribution: numbers(g.inlierAttribution, d, `${what} inlierAttribution`),
     threshold: g.threshold,
+    lifecycleThreshold,
     thresholdSource: g.thresholdSource === 'training' ? 'training' : 'validation',
     trainWindows: Number(g.trainWindows ?? 0),
     validationWindows: Number(g.validationWindows ?? 0),

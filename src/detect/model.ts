@@ -8,6 +8,7 @@ import type { DetectOptions } from './options.js';
 import type { ContainerRef, WindowFacts } from './facts.js';
 import { COUNT_FEATURES, NOVELTY_FEATURES, RESOURCE_FEATURES, featureNames, featurize, hasResources, items, mixVocabulary, seenSets, type NoveltyKind, type Seen } from './features.js';
 import { entropyWeights, groupShares, smoothRows } from './weights.js';
+import { thresholds } from './thresholds.js';
 
 export { DEFAULT_OPTIONS, type DetectOptions } from './options.js';
 
@@ -31,6 +32,8 @@ export interface GroupModel {
   /** Mean attribution over the training windows (DIFFI's inlier normalisation). */
   inlierAttribution: number[];
   threshold: number;
+  /** Threshold of a window holding the container's start or exit (thresholds.ts). */
+  lifecycleThreshold: number;
   thresholdSource: 'validation' | 'training' | 'self';
   trainWindows: number;
   validationWindows: number;
@@ -187,11 +190,14 @@ export function trainGroup(series: Series[], windowMs: number, opts: DetectOptio
   const { folds, byRecording, of: foldOf } = foldsOf(series, opts);
   const heldScores: number[] = [];
   const baseline = new BaselineRows(series, windowSeconds(windowMs));
+  const heldLifecycle: boolean[] = [];
   for (let k = 0; k < folds; k++) {
     const fit = fitOn(series, (si, i) => foldOf(si, i) !== k, windowMs, opts, opts.seed + k + 1, baseline);
     if (fit.heldRows.length === 0 || fit.trainRows.length === 0) continue;
     const scores = fit.forest.score(matrix(fit.heldRows, fit.features.length), opts.extension, opts.tolerance);
     heldScores.push(...scores);
+    // fitOn lists held rows series by series, windows in order
+    series.forEach((s, si) => s.windows.forEach((w, i) => foldOf(si, i) === k && heldLifecycle.push(w.lifecycle)));
   }
   const fit = fitOn(series, () => true, windowMs, opts, opts.seed, baseline);
   const { forest, features, trainRows } = fit;
@@ -200,9 +206,11 @@ export function trainGroup(series: Series[], windowMs: number, opts: DetectOptio
   const inlier = new Float64Array(features.length);
   for (const { attribution } of forest.scoreAndAttributeRows(X, opts.extension, opts.tolerance)) attribution.forEach((v, f) => (inlier[f]! += v / X.n));
   const held = heldScores.length;
-  const ref = (held > 0 ? heldScores : [...forest.score(X, opts.extension, opts.tolerance)]).sort((a, b) => a - b);
-  const max = ref[ref.length - 1]!;
-  const median = ref[Math.floor((ref.length - 1) / 2)]!;
+  const ref = held > 0 ? heldScores : [...forest.score(X, opts.extension, opts.tolerance)];
+  const refLifecycle = held > 0 ? heldLifecycle : series.flatMap((s) => s.windows.map((w) => w.lifecycle));
+  // The spread term guards the max of few time-block windows; held-out recordings are the real thing.
+  // One recording holds one start and one exit: too few to be their own reference (thresholds.ts).
+  const t = thresholds(ref, refLifecycle, opts.margin, byRecording ? 0 : opts.spread, opts.lifecycle && byRecording);
   const first = series[0]!.ref;
   return {
     name: first.name,
@@ -215,8 +223,8 @@ export function trainGroup(series: Series[], windowMs: number, opts: DetectOptio
     forest,
     upper,
     inlierAttribution: [...inlier],
-    // The spread term guards the max of few time-block windows; held-out recordings are the real thing.
-    threshold: Math.min(1, max + opts.margin + (byRecording ? 0 : opts.spread) * (max - median)),
+    threshold: t.threshold,
+    lifecycleThreshold: t.lifecycleThreshold,
     thresholdSource: held > 0 ? 'validation' : 'training',
     trainWindows: trainRows.length,
     validationWindows: held,
@@ -282,7 +290,7 @@ export function selfScore(s: Series, windowMs: number, opts: DetectOptions): { m
   return {
     model: {
       name: s.ref.name, image: s.ref.image, containers: [s.ref.containerId], vocab, features, seen: selfSets, resources, forest,
-      upper: median, inlierAttribution: [...inlier], threshold, thresholdSource: 'self', trainWindows: rows.length, validationWindows: 0,
+      upper: median, inlierAttribution: [...inlier], threshold, lifecycleThreshold: threshold, thresholdSource: 'self', trainWindows: rows.length, validationWindows: 0,
     },
     scored,
   };

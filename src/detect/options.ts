@@ -40,6 +40,8 @@ export interface DetectOptions {
    * group has at least two), 'time' always cuts each series into time blocks.
    */
   validation: 'recordings' | 'time';
+  /** Windows holding a container's start or exit get their own threshold (thresholds.ts). */
+  lifecycle: boolean;
 }
 
 export const DEFAULT_OPTIONS: DetectOptions = {
@@ -61,4 +63,5 @@ export const DEFAULT_OPTIONS: DetectOptions = {
   surgeFactor: 3,
   resources: true,
   validation: 'recordings',
+  lifecycle: true,
 };

@@ -111,3 +111,17 @@ export function surgeRuleReason(w: WindowFacts, baseline: { cpuCores: number; pi
   if (pids >= factor * baseline.pids && pids - baseline.pids >= 16) parts.push(`${pids} processes at once vs baseline max ${baseline.pids}`);
   return parts.length ? { feature: SURGE_RULE, text: `rule: resource surge: ${parts.join('; ')}`, contribution: 1 } : null;
 }
+
+/**
+ * Forest reasons that restate a fired rule's fact, by the rule: the new-program rule already names
+ * the new programs (the first with its argv), so the forest's `new_programs` reason would only take
+ * a top-3 place from the next fact (measured on the suite: an exfiltration's top-3 read the rule,
+ * the same programs again, new syscalls; the new peer it sent to came fourth).
+ */
+const RESTATED: Record<string, string> = { [DRIFT_RULE]: 'new_programs' };
+
+/** A window's reasons: the rules that fired first, then the forest's minus those restating them. */
+export function joinReasons(fired: readonly Reason[], forest: readonly Reason[]): Reason[] {
+  const restated = new Set(fired.map((r) => RESTATED[r.feature]).filter((f): f is string => f !== undefined));
+  return [...fired, ...forest.filter((r) => !restated.has(r.feature))];
+}

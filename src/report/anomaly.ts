@@ -63,7 +63,8 @@ export async function anomalyModel(input: AnomalyInput, chart: ChartFn): Promise
     const first = rows[0]!;
     const flagged = rows.filter((r) => r.anomalous);
     const points = rows.map((r) => ({ t: Date.parse(r.window_start), score: r.score, flagged: r.anomalous, reason: r.reasons[0]?.text ?? '' }));
-    const threshold = Math.max(...rows.map((r) => r.threshold));
+    // the steady-state threshold (a start/exit window's own is higher: each flagged window lists its own)
+    const threshold = Math.min(...rows.map((r) => r.threshold));
     const name = clean(first.container, 80);
     containers.push({
       name,

