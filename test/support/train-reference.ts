@@ -9,6 +9,7 @@ import { COUNT_FEATURES, NOVELTY_FEATURES, RESOURCE_FEATURES, featureNames, feat
 import { entropyWeights, groupShares, smoothRows } from '../../src/detect/weights.js';
 import { foldsOf, windowSeconds, type DetectOptions, type GroupModel, type Series } from '../../src/detect/model.js';
 import type { WindowFacts } from '../../src/detect/facts.js';
+import { thresholds } from '../../src/detect/thresholds.js';
 import { ReferenceForest } from './forest-reference.js';
 
 function smoothColumns(d: number): number[] {
@@ -54,11 +55,13 @@ function fitOn(series: Series[], keep: (s: number, i: number) => boolean, window
 export function referenceTrainGroup(series: Series[], windowMs: number, opts: DetectOptions): GroupModel {
   const { folds, byRecording, of: foldOf } = foldsOf(series, opts);
   const heldScores: number[] = [];
+  const heldLifecycle: boolean[] = [];
   for (let k = 0; k < folds; k++) {
     const fit = fitOn(series, (si, i) => foldOf(si, i) !== k, windowMs, opts, opts.seed + k + 1);
     if (fit.heldRows.length === 0 || fit.trainRows.length === 0) continue;
     const scores = fit.forest.score(matrix(fit.heldRows, fit.features.length), opts.extension, opts.tolerance);
     heldScores.push(...scores);
+    series.forEach((s, si) => s.windows.forEach((w, i) => foldOf(si, i) === k && heldLifecycle.push(w.lifecycle)));
   }
   const fit = fitOn(series, () => true, windowMs, opts, opts.seed);
   const { forest, features, trainRows } = fit;
@@ -67,9 +70,10 @@ export function referenceTrainGroup(series: Series[], windowMs: number, opts: De
   const inlier = new Float64Array(features.length);
   for (let i = 0; i < X.n; i++) forest.attribute(X, i, opts.extension, opts.tolerance).forEach((v, f) => (inlier[f]! += v / X.n));
   const held = heldScores.length;
-  const ref = (held > 0 ? heldScores : [...forest.score(X, opts.extension, opts.tolerance)]).sort((a, b) => a - b);
-  const max = ref[ref.length - 1]!;
-  const median = ref[Math.floor((ref.length - 1) / 2)]!;
+  // the threshold rule (src/detect/thresholds.ts) is the live one; the orchestration around it is the old one
+  const ref = held > 0 ? heldScores : [...forest.score(X, opts.extension, opts.tolerance)];
+  const refLifecycle = held > 0 ? heldLifecycle : series.flatMap((s) => s.windows.map((w) => w.lifecycle));
+  const t = thresholds(ref, refLifecycle, opts.margin, byRecording ? 0 : opts.spread, opts.lifecycle && byRecording);
   const first = series[0]!.ref;
   return {
     name: first.name,
@@ -82,7 +86,8 @@ export function referenceTrainGroup(series: Series[], windowMs: number, opts: De
     forest: forest as unknown as GroupModel['forest'],
     upper,
     inlierAttribution: [...inlier],
-    threshold: Math.min(1, max + opts.margin + (byRecording ? 0 : opts.spread) * (max - median)),
+    threshold: t.threshold,
+    lifecycleThreshold: t.lifecycleThreshold,
     thresholdSource: held > 0 ? 'validation' : 'training',
     trainWindows: trainRows.length,
     validationWindows: held,
