@@ -42,7 +42,7 @@ export interface LoadOptions {
   threads?: number;
 }
 
-/** Below this much capture in all, the worker costs more to start than it saves. */
+/** Below this much capture per file, the worker costs more than it saves (many small files: 0.95× on a quiet machine). */
 export const PIPELINE_MIN_BYTES = 8 * 1024 * 1024;
 
 /** Loads captures into an open connection whose tables were created with tableDdl(). */
@@ -79,7 +79,7 @@ async function finish(conn: DuckDBConnection, paths: string[], results: UnitResu
 export function loadThreads(option: number | undefined, paths: string[]): number {
   const env = process.env.CONTXRAY_LOAD_THREADS;
   const asked = option ?? (env !== undefined && env !== '' ? Number(env) : undefined);
-  if (asked === undefined) return defaultThreads(availableParallelism(), paths.reduce((n, p) => n + fileSize(p), 0), loadavg()[0]!);
+  if (asked === undefined) return defaultThreads(availableParallelism(), paths.reduce((n, p) => n + fileSize(p), 0), loadavg()[0]!, paths.length);
   if (!Number.isInteger(asked) || asked < 1 || asked > 64) throw new UsageError('bad-threads', `CONTXRAY_LOAD_THREADS must be a whole number from 1 to 64 (got ${String(option ?? env)})`);
   return Math.min(asked, 2);
 }
@@ -88,10 +88,12 @@ export function loadThreads(option: number | undefined, paths: string[]): number
  * The pipeline when a second core is there to run it: two cores or more, a load big enough to pay
  * for the worker, and a load average below the core count. It takes ~20 % off the main thread's
  * CPU (the critical path) but adds ~25 % CPU in all (copies, messages, a second heap's GC), so on
- * a machine whose cores are all busy it measured no faster than one thread (docs/performance.md).
+ * a machine whose cores are all busy it measured no faster than one thread; and on many small
+ * captures (100 × 100k events, per-capture main-thread costs) slower even on a quiet one
+ * (docs/performance.md), hence the bound on the bytes per capture.
  */
-export function defaultThreads(cores: number, totalBytes: number, loadAverage: number): number {
-  return cores >= 2 && totalBytes >= PIPELINE_MIN_BYTES && loadAverage < cores ? 2 : 1;
+export function defaultThreads(cores: number, totalBytes: number, loadAverage: number, captures = 1): number {
+  return cores >= 2 && totalBytes / Math.max(1, captures) >= PIPELINE_MIN_BYTES && loadAverage < cores ? 2 : 1;
 }
 
 /** Size for planning only; the reader checks the file itself and names what is wrong with it. */

@@ -236,6 +236,8 @@ test('the default is the pipeline when a core is idle for it; one thread on one 
   assert.equal(defaultThreads(2, big, 2), 1, 'every core already busy');
   assert.equal(defaultThreads(1, big, 0), 1);
   assert.equal(defaultThreads(2, PIPELINE_MIN_BYTES - 1, 0), 1, 'below the threshold the worker costs more than it saves');
+  assert.equal(defaultThreads(2, 100 * (PIPELINE_MIN_BYTES / 10), 0, 100), 1, 'many small captures: measured slower pipelined');
+  assert.equal(defaultThreads(2, 2 * PIPELINE_MIN_BYTES, 0, 2), 2);
   assert.equal(loadThreads(1, []), 1, 'asked for one: the plain sequential load');
   assert.equal(loadThreads(5, []), 2);
   const before = process.env.CONTXRAY_LOAD_THREADS;
