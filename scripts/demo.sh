@@ -45,11 +45,11 @@ cx cache list
 
 if cx report --help >/dev/null 2>&1; then
   say "report: $out/report.html"
-  cx report "$out/demo.arrow" -o "$out/report.html"
+  cx report "$out/demo.arrow" -o "$out/report.html" --force
 fi
 if cx seccomp --help >/dev/null 2>&1; then
   say "seccomp: a profile for cx-web ($out/cx-web.seccomp.json)"
-  cx seccomp "$out/demo.arrow" --container cx-web -o "$out/cx-web.seccomp.json"
+  cx seccomp "$out/demo.arrow" --container cx-web -o "$out/cx-web.seccomp.json" --force
 fi
 say "seccomp --check: would the profile deny anything cx-web did? (exit 1 if so)"
 cx seccomp "$out/demo.arrow" --container cx-web --check "$out/cx-web.seccomp.json" || true
