@@ -19,6 +19,7 @@ import {
   LIST,
   listValue,
   type DuckDBAppender,
+  type DuckDBConnection,
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
@@ -56,6 +57,17 @@ export function tableDdl(): string {
     'CREATE TABLE capture_files (capture_id USMALLINT, capture VARCHAR, path VARCHAR, host VARCHAR, kernel VARCHAR, arch VARCHAR, format_version VARCHAR, boot_time_ns VARCHAR, options VARCHAR, recorder VARCHAR, recorder_started_at TIMESTAMP_NS, warning VARCHAR, truncated_strings UBIGINT);',
     'CREATE TABLE syscall_names (capture_id USMALLINT, compat BOOLEAN, nr INTEGER, name VARCHAR, arch VARCHAR);',
   ].join('\n');
+}
+
+/** Runs `fn` with an appender per kind's table (tableDdl()), closed (flushed) after it, whatever happens. */
+export async function withAppenders<T>(conn: DuckDBConnection, fn: (appenders: Map<Kind, DuckDBAppender>) => Promise<T>): Promise<T> {
+  const appenders = new Map<Kind, DuckDBAppender>();
+  try {
+    for (const kind of KINDS) appenders.set(kind, await conn.createAppender(`ev_${kind}`));
+    return await fn(appenders);
+  } finally {
+    for (const a of appenders.values()) a.closeSync();
+  }
 }
 
 /** Decodes and appends one batch (the sequential load). */

@@ -7,11 +7,11 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
-import { appendDecoded, type GlobalStrings } from './append.js';
+import { appendDecoded, withAppenders, type GlobalStrings } from './append.js';
 import type { DecodedBatch } from './load-decode.js';
 import type { ErrorMessage, LoadUnit, UnitResult } from './load-part.js';
 import type { WorkerInput } from './load-worker.js';
-import { KINDS, type Kind } from '../capture/schema.js';
+import type { Kind } from '../capture/schema.js';
 import { CaptureError, ContxrayError, OutputError, QueryError, RecorderError, SelectionError, UsageError } from '../util/errors.js';
 
 // The worker module compiled beside this one (dist/ in the repo and in an installed package alike).
@@ -32,8 +32,10 @@ export async function loadPipelined(
   strings: GlobalStrings,
   count: (unit: LoadUnit, rows: number, bytes: number) => void,
 ): Promise<UnitResult[]> {
-  const appenders = new Map<Kind, DuckDBAppender>();
-  for (const kind of KINDS) appenders.set(kind, await conn.createAppender(`ev_${kind}`));
+  return withAppenders(conn, (appenders) => pipeline(appenders, units, strings, count));
+}
+
+async function pipeline(appenders: Map<Kind, DuckDBAppender>, units: LoadUnit[], strings: GlobalStrings, count: (unit: LoadUnit, rows: number, bytes: number) => void): Promise<UnitResult[]> {
   const worker = new Worker(WORKER, { workerData: { units, window: WINDOW } satisfies WorkerInput });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   try {
@@ -74,7 +76,6 @@ export async function loadPipelined(
   } finally {
     await worker.terminate();
     await exited;
-    for (const a of appenders.values()) a.closeSync();
   }
 }
 

@@ -13,11 +13,11 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { statSync } from 'node:fs';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
-import { appendBatch, GlobalStrings, kindColumns, tableDdl } from './append.js';
+import { appendBatch, GlobalStrings, kindColumns, tableDdl, withAppenders } from './append.js';
 import { loadPipelined } from './load-pipeline.js';
 import { readUnit, type LoadUnit, type UnitResult } from './load-part.js';
 import type { CaptureMeta } from '../capture/reader.js';
-import { KINDS, type Kind } from '../capture/schema.js';
+import type { Kind } from '../capture/schema.js';
 import { UsageError } from '../util/errors.js';
 
 export { kindColumns, tableDdl };
@@ -110,15 +110,11 @@ type OnRows = (unit: LoadUnit, rows: number, fileBytes: number) => void | Promis
 
 /** Appends the units into `conn` (tables from tableDdl()); dictionary strings get ids from `strings`. */
 async function loadUnits(conn: DuckDBConnection, units: LoadUnit[], strings: GlobalStrings, onRows?: OnRows): Promise<UnitResult[]> {
-  const appenders = new Map<Kind, DuckDBAppender>();
-  for (const kind of KINDS) appenders.set(kind, await conn.createAppender(`ev_${kind}`));
-  const results: UnitResult[] = [];
-  try {
+  return withAppenders(conn, async (appenders) => {
+    const results: UnitResult[] = [];
     for (const unit of units) results.push(await loadUnit(appenders, unit, strings, onRows));
-  } finally {
-    for (const a of appenders.values()) a.closeSync();
-  }
-  return results;
+    return results;
+  });
 }
 
 async function loadUnit(appenders: Map<Kind, DuckDBAppender>, unit: LoadUnit, strings: GlobalStrings, onRows?: OnRows): Promise<UnitResult> {

@@ -70,7 +70,6 @@ export class FileBudget {
 }
 
 const BUDGET = Symbol.for('contxray.capture.fileBudget');
-const SKIP = Symbol.for('contxray.capture.skipBatch');
 const INSTALLED = Symbol.for('contxray.capture.budgetInstalled');
 
 interface BatchHeader {
@@ -79,18 +78,8 @@ interface BatchHeader {
   data?: BatchHeader; // dictionary batches carry their record batch here
   compression?: { type: number } | null;
 }
-type Impl = Record<symbol, FileBudget | undefined> & { [SKIP]?: (index: number) => boolean; _recordBatchIndex: number };
+type Impl = Record<symbol, FileBudget | undefined>;
 type Loader = (this: Impl, header: BatchHeader, ...rest: unknown[]) => unknown;
-
-/**
- * Makes a stream reader implementation skip the record batches `skip(index)` names: their bodies
- * are read past but neither decompressed nor decoded, and the reader yields null for them.
- * Dictionary batches are always loaded (every later batch may need them). A capture split across
- * load workers has each read the whole stream and decode only its share.
- */
-export function attachSkip(impl: object, skip: (index: number) => boolean): void {
-  (impl as Impl)[SKIP] = skip;
-}
 
 /**
  * Attaches `budget` to an apache-arrow reader implementation (RecordBatchReader's `_impl`) and
@@ -106,8 +95,6 @@ export function attachBudget(impl: object, budget: FileBudget): void {
   for (const [name, dictionary] of [['_loadRecordBatch', false], ['_loadDictionaryBatch', true]] as const) {
     const original = p[name] as Loader;
     p[name] = function (this: Impl, header: BatchHeader, ...rest: unknown[]) {
-      // The stream reader counts the batch before loading it.
-      if (!dictionary && this[SKIP]?.(this._recordBatchIndex - 1)) return null;
       const file = this[BUDGET];
       if (!file) return original.call(this, header, ...rest);
       const h = dictionary ? header.data! : header;

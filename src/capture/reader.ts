@@ -13,7 +13,7 @@ import { RecordBatchFileReader, RecordBatchStreamReader, type RecordBatch, type 
 import { arrowType } from './arrow-types.js';
 import { COLUMNS, FORMAT_MAJOR, META, type HostInfo, type Kind, type SyscallTable, KINDS } from './schema.js';
 import { UnsupportedCompression, useZstd } from './zstd.js';
-import { attachBudget, attachSkip, BudgetError, FileBudget } from './budget.js';
+import { attachBudget, BudgetError, FileBudget } from './budget.js';
 import './harden.js';
 import { CaptureError, errorMessage } from '../util/errors.js';
 import { visible } from '../util/visible.js';
@@ -31,12 +31,6 @@ export interface CaptureMeta {
   syscalls: SyscallTable;
   options: Record<string, unknown>;
   recorder: { version?: string; started_at_ns?: string };
-}
-
-/** Which share of a capture's record batches to read: those whose index % parts === part. */
-export interface ReadShare {
-  part: number;
-  parts: number;
 }
 
 export interface ReadProblem {
@@ -57,11 +51,9 @@ export class CaptureReader {
     readonly fileBytes: number,
     private readonly complete: boolean,
     private fd: number | null,
-    /** A share other than the first of a file read through its footer: nothing to yield. */
-    private readonly nothing = false,
   ) {}
 
-  static async open(path: string, share: ReadShare = { part: 0, parts: 1 }): Promise<CaptureReader> {
+  static async open(path: string): Promise<CaptureReader> {
     await useZstd();
     const fd = openCaptureFile(path);
     try {
@@ -72,18 +64,15 @@ export class CaptureReader {
       const complete = size >= 14 && readAt(fd, size - 6, 6).equals(MAGIC);
       const budget = new FileBudget(size);
       let reader: RecordBatchReader;
-      let streamed = true;
       try {
         reader = RecordBatchStreamReader.from(fileChunks(fd, 8, size)) as RecordBatchReader;
         attachBudget((reader as unknown as { _impl: object })._impl, budget);
-        if (share.parts > 1) attachSkip((reader as unknown as { _impl: object })._impl, (i) => i % share.parts !== share.part);
         reader.open();
       } catch (err) {
         // Writers that put no schema message after the magic (apache-arrow's own) still have a footer.
         if (!complete) throw new CaptureError('unreadable', `${path}: unreadable capture header (${errorMessage(err)})`, { cause: err });
         if (size > WHOLE_FILE_MAX)
           throw new CaptureError('too-big', `${path}: no schema message after the magic, and too big (${size} bytes) to read whole; rewrite it with a streaming Arrow writer`);
-        streamed = false;
         try {
           reader = RecordBatchFileReader.from(readAt(fd, 0, size)) as RecordBatchReader;
           attachBudget((reader as unknown as { _impl: object })._impl, budget);
@@ -94,8 +83,7 @@ export class CaptureReader {
       }
       if (!reader.schema) throw new CaptureError('no-schema', `${path}: no schema in file (cut before the first message?)`);
       const meta = checkSchema(path, reader.schema);
-      // Read through the footer (small files only): the first share reads it all.
-      return new CaptureReader(meta, reader.schema, reader, size, complete, fd, !streamed && share.part !== 0);
+      return new CaptureReader(meta, reader.schema, reader, size, complete, fd);
     } catch (err) {
       closeSync(fd);
       throw err;
@@ -116,7 +104,6 @@ export class CaptureReader {
   *batches(): Generator<{ kind: Kind; batch: RecordBatch }> {
     try {
       for (;;) {
-        if (this.nothing) return;
         let next: IteratorResult<RecordBatch>;
         try {
           next = this.reader.next() as IteratorResult<RecordBatch>;
@@ -128,7 +115,6 @@ export class CaptureReader {
         }
         if (next.done) break;
         const batch = next.value;
-        if (batch === null) continue; // another share's batch (attachSkip)
         let kind: Kind;
         try {
           kind = validateBatch(batch);
