@@ -144,6 +144,25 @@ const asciiStringWidth = {
   },
 };
 
+/**
+ * V8 checks the syntax of every regular-expression literal when it parses a file, even one in a
+ * function never called; for a property of strings such as `\p{RGI_Emoji}` that check builds ICU's
+ * emoji sets: ~180 M instructions (~25 ms), a third of what the bundle cost to load. yargs' string-width
+ * has one such literal, in code the fast path above seldom reaches: built from a string instead, it is
+ * checked when string-width is first used. Other literals cost little (the `\p{…}` of single code points).
+ */
+const deferredRegExps = {
+  name: 'deferred-regexps',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]string-width[\\/]index\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const from = '/^\\p{RGI_Emoji}$/v';
+      const to = "new RegExp('^\\\\p{RGI_Emoji}$', 'v')";
+      return { contents: source.replaceAll(from, () => to), loader: 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
 export async function bundleCli({ outfile = OUTFILE, metafile = METAFILE } = {}) {
   const result = await build({
     entryPoints: [ENTRY],
@@ -155,7 +174,7 @@ export async function bundleCli({ outfile = OUTFILE, metafile = METAFILE } = {})
     legalComments: 'none',
     metafile: true,
     logLevel: 'warning',
-    plugins: [projectModules, yargsShim, asciiStringWidth],
+    plugins: [projectModules, yargsShim, asciiStringWidth, deferredRegExps],
   });
   writeFileSync(metafile, JSON.stringify(result.metafile, null, 1));
   return result.metafile;
