@@ -79,7 +79,8 @@ export function allQueries(): NamedQuery[] {
 export function listQueries(): NamedQuery[] {
   return allQueries()
     .filter((q) => q.folder !== null && LISTED.includes(q.folder))
-    .sort((a, b) => a.name.localeCompare(b.name));
+    // code-unit order: the same as localeCompare for these names (a-z, 0-9, -) without building an Intl.Collator (~10 ms)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 export function readQuery(name: string): NamedQuery {
