@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 /**
- * Bundles the command line's start-up path into one file, dist/src/cli/main.bundle.js, which
- * bin/contxray.js loads (issue 12: `contxray --help` close to bare `node -e 0`). Run by `npm run
- * build` and `build:package` after tsc, on tsc's output.
+ * Bundles the command line's start-up path into one file, which bin/contxray.js loads (issue 12:
+ * `contxray --help` close to bare `node -e 0`). Run by `npm run build` and `build:package` after
+ * tsc, on tsc's output. Three outputs in dist/src/cli/:
+ *  - main.bundle.cjs: the bundle as CommonJS, which bin/contxray.js compiles with node:vm …
+ *  - main.bundle.cache: … and V8's code cache for it, made here after a representative run
+ *    (makeCodeCache): parsing and compiling the bundle was most of what start-up cost;
+ *  - main.bundle.js: the same bundle as an ES module, for a Node without require(esm) (< 20.19).
  *
  * What goes in: src/cli/main.js, the command definitions (src/cli/commands/, options.js) and the
  * pure helpers they read constants from (INLINE below), plus yargs and its dependencies — ~70 ES
@@ -17,28 +21,34 @@
  *    (`instanceof` in main.js must see the classes the commands throw) and modules with state
  *    (src/util/outfile.js's signal handlers). A module is inlined only when listed in INLINE.
  *
- * Two adjustments keep the output identical to the unbundled CLI:
+ * Adjustments that keep the output identical to the unbundled CLI:
  *  - yargs finds its locales/ and the package.json it takes --version from relative to its own
  *    file (import.meta.url); in the bundle that file is resolved from the real yargs package.
  *  - yargs' help layout measures every cell with string-width (two versions, for yargs and cliui),
  *    which builds an Intl.Segmenter when it is evaluated (~30 ms each). Printable ASCII, and the
  *    three other characters of contxray's help text, are one column each: those strings take a
  *    fast path, and anything else goes to the real string-width, loaded on first use.
+ *  - a regular-expression literal that V8 checks at great cost whenever it parses the bundle is
+ *    built from a string on first use instead (deferredRegExps).
  *
- * The build's inputs are written to dist/main.bundle.meta.json (not packed), which
- * test/unit/cli-bundle.test.ts reads to check that nothing heavy was bundled. BUNDLE_MINIFY=0 leaves
+ * The build's inputs (the same for both bundles) are written to dist/main.bundle.meta.json (not
+ * packed), which test/unit/cli-bundle.test.ts reads to check that nothing heavy was bundled. BUNDLE_MINIFY=0 leaves
  * the bundle readable (for node --cpu-prof).
  */
 import { build } from 'esbuild';
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = join(ROOT, 'dist', 'src');
 export const ENTRY = join(SRC, 'cli', 'main.js');
+const BIN = join(ROOT, 'bin', 'contxray.js');
 export const OUTFILE = join(SRC, 'cli', 'main.bundle.js');
+export const CJS_OUTFILE = join(SRC, 'cli', 'main.bundle.cjs');
 export const METAFILE = join(ROOT, 'dist', 'main.bundle.meta.json');
 
 /** The project modules inlined into the bundle (paths under dist/src): definitions, stateless constants/helpers, `--list`. */
@@ -163,21 +173,79 @@ const deferredRegExps = {
   },
 };
 
-export async function bundleCli({ outfile = OUTFILE, metafile = METAFILE } = {}) {
-  const result = await build({
-    entryPoints: [ENTRY],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    minify: process.env.BUNDLE_MINIFY !== '0',
-    legalComments: 'none',
-    metafile: true,
-    logLevel: 'warning',
-    plugins: [projectModules, yargsShim, asciiStringWidth, deferredRegExps],
+const COMMON = {
+  entryPoints: [ENTRY],
+  bundle: true,
+  platform: 'node',
+  minify: process.env.BUNDLE_MINIFY !== '0',
+  legalComments: 'none',
+  metafile: true,
+  logLevel: 'warning',
+  plugins: [projectModules, yargsShim, asciiStringWidth, deferredRegExps],
+};
+
+export async function bundleCli({ outfile = OUTFILE, cjsOutfile = CJS_OUTFILE, metafile = METAFILE } = {}) {
+  const esm = await build({ ...COMMON, outfile, format: 'esm' });
+  writeFileSync(metafile, JSON.stringify(esm.metafile, null, 1));
+  const cjs = await build({
+    ...COMMON,
+    outfile: cjsOutfile,
+    format: 'cjs',
+    write: false,
+    // import.meta of the file bin/contxray.js compiles (esbuild keeps it strict, like the ES modules it is built from)
+    banner: { js: 'var __bundle_url=require("node:url").pathToFileURL(__filename).href,__bundle_resolve=(s)=>require("node:url").pathToFileURL(require.resolve(s)).href;' },
+    define: { 'import.meta.url': '__bundle_url', 'import.meta.resolve': '__bundle_resolve' },
   });
-  writeFileSync(metafile, JSON.stringify(result.metafile, null, 1));
-  return result.metafile;
+  // the metafile written above (test/unit/cli-bundle.test.ts reads it) describes both bundles
+  const inputs = (r) => Object.keys(r.metafile.inputs).sort().join('\n');
+  if (inputs(cjs) !== inputs(esm)) throw new Error('the CommonJS and ES module bundles hold different modules');
+  const text = dynamicImportsThroughBin(cjs);
+  const id = createHash('sha256').update(text).digest('hex');
+  writeFileSync(cjsOutfile, `${text}\n//# contxray-build ${id}\n`);
+  rmSync(cacheFile(cjsOutfile), { force: true });
+  makeCodeCache(cjsOutfile);
+  return esm.metafile;
+}
+
+export const cacheFile = (cjsOutfile) => cjsOutfile.replace(/\.cjs$/, '.cache');
+
+/**
+ * The V8 code cache of the CommonJS bundle, made in a child node with no V8 flags (the cache holds
+ * a hash of them; NODE_OPTIONS cleared) after a representative run — `analyze --list`, then `--help`
+ * — so that it holds the functions those compile lazily too, not only the top level. bin/contxray.js
+ * compiles the bundle the same way (its loadBundle), and reads the file only when it opens with the
+ * build id that ends the bundle.
+ */
+function makeCodeCache(cjsOutfile) {
+  const child = [
+    "import { writeFileSync } from 'node:fs';",
+    "globalThis[Symbol.for('contxray.bin.load-only')] = true;",
+    `const { loadBundle } = await import(${JSON.stringify(pathToFileURL(BIN).href)});`,
+    'const { main, script, id } = loadBundle({ useCache: false });',
+    `process.on('exit', () => writeFileSync(${JSON.stringify(cacheFile(cjsOutfile))}, Buffer.concat([Buffer.from(id, 'latin1'), script.createCachedData()])));`,
+    "await main(['analyze', '--list']);",
+    "await main(['--help']);",
+  ].join('\n');
+  const env = { ...process.env, NODE_OPTIONS: '' };
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', child], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`code cache: the representative run failed (${r.status}): ${r.stderr}`);
+}
+
+/**
+ * A script compiled by node:vm cannot import() without a flag on Node 20 (or an experimental
+ * constant that prints a warning): each import() of a command's run module calls the function
+ * bin/contxray.js passes in as `__import`, which imports relative to the bundle.
+ */
+function dynamicImportsThroughBin(result) {
+  const [output] = Object.values(result.metafile.outputs);
+  let text = result.outputFiles[0].text;
+  for (const { path } of output.imports.filter((i) => i.kind === 'dynamic-import')) {
+    const call = `import(${JSON.stringify(path)})`;
+    if (!text.includes(call)) throw new Error(`${CJS_OUTFILE}: expected ${call}`);
+    text = text.replaceAll(call, () => `__import(${JSON.stringify(path)})`);
+  }
+  if (/\bimport\(/.test(text.replaceAll('__import(', ''))) throw new Error(`${CJS_OUTFILE}: an import() left that bin/contxray.js would not serve`);
+  return text;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await bundleCli();

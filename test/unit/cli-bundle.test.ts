@@ -1,13 +1,15 @@
 /**
- * bin/contxray.js loads the start-up path bundled by scripts/bundle-cli.mjs (issue 12). The bundle
- * must behave exactly like the unbundled dist/src/cli/main.js it is built from: same output and
- * exit code for help, version, usage errors, the errors the commands throw (their classes must stay
- * one copy, outside the bundle) and a translated help. What the bundle holds is checked from its
- * metafile: yargs and the definitions, never a command's `run` module or a heavy library.
+ * bin/contxray.js loads the start-up path bundled by scripts/bundle-cli.mjs (issue 12): a CommonJS
+ * bundle compiled with the V8 code cache the build made, or, without require(esm), the same path
+ * bundled as an ES module. Either must behave exactly like the unbundled dist/src/cli/main.js it is
+ * built from: same output and exit code for help, version, usage errors, the errors the commands
+ * throw (their classes must stay one copy, outside the bundle) and translated help; so must a run
+ * whose code cache is missing, of another build, damaged or refused by V8. What the bundle holds is
+ * checked from its metafile: yargs and the definitions, never a command's `run` module or a heavy library.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -26,8 +28,8 @@ before(async () => {
 });
 after(() => work.cleanup());
 
-function run(bin: string, args: string[], env: Record<string, string> = {}, cwd = work.dir) {
-  const r = spawnSync(process.execPath, [bin, ...args], {
+function run(bin: string, args: string[], env: Record<string, string> = {}, cwd = work.dir, nodeFlags: string[] = []) {
+  const r = spawnSync(process.execPath, [...nodeFlags, bin, ...args], {
     cwd,
     encoding: 'utf8',
     timeout: 60_000,
@@ -52,16 +54,109 @@ const CASES: { name: string; args: string[]; env?: Record<string, string>; statu
   { name: 'an unknown query (usage error, exit 2)', args: ['analyze', capture, '-q', 'no-such-query', '--no-cache'], status: 2 },
   // yargs reads its locales/ relative to its own file: the bundle must still find them
   { name: 'help in German', args: ['--help'], env: { LANG: 'de_DE.UTF-8' }, status: 0 },
+  // wide characters: cliui's layout measures them with the real string-width, not the bundle's ASCII fast path
+  { name: 'help in Japanese', args: ['--help'], env: { LANG: 'ja_JP.UTF-8' }, status: 0 },
 ];
+
+/** The unbundled CLI's answer, once per case. */
+const expected = new Map<(typeof CASES)[number], ReturnType<typeof run>>();
+function want(c: (typeof CASES)[number]) {
+  if (!expected.has(c)) expected.set(c, run(UNBUNDLED, c.args, c.env));
+  const w = expected.get(c)!;
+  assert.equal(w.status, c.status, `unbundled: ${w.stderr}`);
+  return w;
+}
 
 for (const c of CASES) {
   test(`the bundled CLI behaves as the unbundled one: ${c.name}`, () => {
-    const want = run(UNBUNDLED, c.args, c.env);
-    const got = run(BIN, c.args, c.env);
-    assert.equal(want.status, c.status, `unbundled: ${want.stderr}`);
-    assert.deepEqual(got, want);
+    assert.deepEqual(run(BIN, c.args, c.env), want(c));
+  });
+  // Node < 20.19, or require(esm) turned off: bin/contxray.js imports the ES module bundle instead
+  test(`the ES module bundle (no require(esm)) behaves as the unbundled CLI: ${c.name}`, () => {
+    assert.deepEqual(run(BIN, c.args, c.env, work.dir, ['--no-experimental-require-module']), want(c));
   });
 }
+
+test('the code cache the build made is used (CONTXRAY_DEBUG=1 reports a cache not used)', () => {
+  const r = run(BIN, ['--help'], { CONTXRAY_DEBUG: '1' });
+  assert.equal(r.status, 0);
+  assert.equal(r.stderr, '');
+});
+
+/**
+ * A copy of the package (bin/, dist/src/ and package.json copied; queries/, reports/, data/ and
+ * node_modules/ linked) whose code cache each test below spoils in its own way.
+ */
+function packageCopy(name: string): { bin: string; cache: string } {
+  const root = join(work.dir, name);
+  mkdirSync(join(root, 'bin'), { recursive: true });
+  cpSync(join(ROOT, 'package.json'), join(root, 'package.json'));
+  cpSync(BIN, join(root, 'bin', 'contxray.js'));
+  cpSync(join(DIST, 'src'), join(root, 'dist', 'src'), { recursive: true });
+  for (const d of ['queries', 'reports', 'data', 'node_modules']) symlinkSync(join(ROOT, d), join(root, d));
+  return { bin: join(root, 'bin', 'contxray.js'), cache: join(root, 'dist', 'src', 'cli', 'main.bundle.cache') };
+}
+
+const ID = 64; // the build id that opens the cache file
+const SPOILED: { name: string; spoil: (cache: string) => void; flags?: string[]; debug: RegExp }[] = [
+  { name: 'missing', spoil: (cache) => rmSync(cache), debug: /code cache missing/ },
+  {
+    name: 'of another build',
+    spoil: (cache) => writeFileSync(cache, Buffer.concat([Buffer.from('0'.repeat(ID)), readFileSync(cache).subarray(ID)])),
+    debug: /code cache of another build/,
+  },
+  {
+    name: 'damaged (its V8 header overwritten)',
+    spoil: (cache) => {
+      const data = readFileSync(cache);
+      data.fill(0xa5, ID, ID + 32);
+      writeFileSync(cache, data);
+    },
+    debug: /rejected by V8/,
+  },
+  { name: 'truncated', spoil: (cache) => writeFileSync(cache, readFileSync(cache).subarray(0, ID + 4096)), debug: /rejected by V8/ },
+  // V8 keeps a hash of its flags in the cache: NODE_OPTIONS=--no-opt and the like make it unusable
+  { name: 'made under other V8 flags', spoil: () => {}, flags: ['--no-opt'], debug: /rejected by V8/ },
+];
+
+for (const s of SPOILED) {
+  test(`a code cache ${s.name} is not used, and the CLI behaves the same`, () => {
+    const copy = packageCopy(`copy-${s.name.replace(/\W+/g, '-')}`);
+    s.spoil(copy.cache);
+    for (const c of CASES.filter((c) => ['--help', 'analyze --list', 'a missing capture (input error, exit 3)'].includes(c.name))) {
+      assert.deepEqual(run(copy.bin, c.args, c.env, work.dir, s.flags), want(c), c.name);
+    }
+    const debug = run(copy.bin, ['--version'], { CONTXRAY_DEBUG: '1' }, work.dir, s.flags);
+    assert.equal(debug.status, 0);
+    assert.match(debug.stderr, s.debug);
+  });
+}
+
+test('a copy of the package with its cache intact uses it (the spoiled copies above can fail)', () => {
+  const copy = packageCopy('copy-intact');
+  const r = run(copy.bin, ['--version'], { CONTXRAY_DEBUG: '1' });
+  assert.equal(r.status, 0);
+  assert.equal(r.stderr, '');
+});
+
+test('analyze --list lists the queries in the order localeCompare gives (it sorts by code unit)', () => {
+  const r = run(BIN, ['analyze', '--list', '-f', 'csv']);
+  assert.equal(r.status, 0, r.stderr);
+  const names = r.stdout.trim().split('\n').slice(1).map((line) => line.split(',')[0]!);
+  assert.ok(names.length > 10 && names.includes('top-syscalls'), names.join(' '));
+  assert.deepEqual(names, [...names].sort((a, b) => a.localeCompare(b)));
+});
+
+test('the bundles hold no regular-expression literal with a property of strings (V8 builds its emoji sets when it parses one)', () => {
+  const PROPERTY_OF_STRINGS = /(?<!\\)\\p\{(?:Basic_Emoji|Emoji_Keycap_Sequence|RGI_Emoji(?:_[A-Za-z_]+)?)\}/;
+  for (const bundle of ['main.bundle.js', 'main.bundle.cjs']) {
+    const text = readFileSync(join(DIST, 'src', 'cli', bundle), 'utf8');
+    assert.doesNotMatch(text, PROPERTY_OF_STRINGS, bundle);
+    // the one string-width had is built from a string when first used, and still matches emoji
+    const built = [...text.matchAll(/new RegExp\(("(?:[^"\\]|\\.)*"),\s*"v"\)/g)].map((m) => new RegExp(JSON.parse(m[1]!) as string, 'v'));
+    assert.ok(built.some((re) => re.test('\u{1F600}') && re.test('\u{1F468}\u200D\u{1F469}\u200D\u{1F467}') && !re.test('a')), `${bundle}: ${built.join(' ')}`);
+  }
+});
 
 test('the German help is German (the locale check above can fail)', () => {
   assert.match(run(BIN, ['--help'], { LANG: 'de_DE.UTF-8' }).stdout, /Kommandos:[\s\S]*Optionen:/);
