@@ -30,6 +30,8 @@
  *    fast path, and anything else goes to the real string-width, loaded on first use.
  *  - a regular-expression literal that V8 checks at great cost whenever it parses the bundle is
  *    built from a string on first use instead (deferredRegExps).
+ * And one that drops work whose result contxray never reads: the help text yargs lays out after
+ * every command's handler starts (noHelpCache).
  *
  * The build's inputs (the same for both bundles) are written to dist/main.bundle.meta.json (not
  * packed), which test/unit/cli-bundle.test.ts reads to check that nothing heavy was bundled. BUNDLE_MINIFY=0 leaves
@@ -120,6 +122,26 @@ const yargsShim = {
   },
 };
 
+/**
+ * After a command's handler starts, yargs lays out that command's whole help text and keeps it
+ * (usage.cacheHelpMessage), to print should the command fail later — through yargs' own failure
+ * output. contxray replaces that output (`.fail()` in src/cli/main.ts throws; main prints one line)
+ * and never asks yargs for help after a handler ran (no showHelp/getHelp), so the text is never
+ * read: ~16 M instructions (~3 ms) on every command, `analyze --list` included. Checked against the
+ * source like the shim edit above.
+ */
+const noHelpCache = {
+  name: 'no-help-cache',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]lib[\\/]command\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const from = 'yargs.getInternalMethods().getUsageInstance().cacheHelpMessage();';
+      if (source.split(from).length !== 2) throw new Error(`${args.path}: expected "${from}" once (yargs changed: check the bundle)`);
+      return { contents: source.replace(from, () => '/* contxray: help text not cached (scripts/bundle-cli.mjs) */'), loader: 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
 /** string-width with a printable-ASCII fast path, delegating to the version each importer would get. */
 const asciiStringWidth = {
   name: 'ascii-string-width',
@@ -181,7 +203,7 @@ const COMMON = {
   legalComments: 'none',
   metafile: true,
   logLevel: 'warning',
-  plugins: [projectModules, yargsShim, asciiStringWidth, deferredRegExps],
+  plugins: [projectModules, yargsShim, noHelpCache, asciiStringWidth, deferredRegExps],
 };
 
 export async function bundleCli({ outfile = OUTFILE, cjsOutfile = CJS_OUTFILE, metafile = METAFILE } = {}) {
