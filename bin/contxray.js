@@ -61,7 +61,8 @@ export function loadBundle({ useCache = true } = {}) {
   const script = new Script(`(function (exports, require, module, __filename, __dirname, __import) {${source}\n})`, { filename: file, cachedData });
   if (cachedData && script.cachedDataRejected) debug('code cache rejected by V8 (another Node version, V8 flags or a damaged file)');
   const module = { exports: {} };
-  const importFromBundle = (specifier) => import(new URL(specifier, BUNDLE_URL).href);
+  // relative to the bundle; a package resolves the same from here (one package folder)
+  const importFromBundle = (specifier) => import(specifier.startsWith('.') ? new URL(specifier, BUNDLE_URL).href : specifier);
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file), importFromBundle);
   return { main: module.exports.main, script, id };
 }
