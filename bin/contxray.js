@@ -15,11 +15,14 @@
  * shares with the commands (the error classes): that needs require(esm), Node ≥ 20.19. Without it,
  * the same start-up path bundled as an ES module is imported instead, without a cache.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Script } from 'node:vm';
+// not `import … from 'node:fs'`: an ES module import of a built-in evaluates every export, and
+// node:fs's lazy ones load the streams and fs/promises (process.getBuiltinModule: Node ≥ 20.16)
+const builtin = async (name) => process.getBuiltinModule?.(name) ?? (await import(name));
+const { readFileSync } = await builtin('node:fs');
+const { createRequire } = await builtin('node:module');
+const { dirname } = await builtin('node:path');
+const { fileURLToPath } = await builtin('node:url');
+const { Script } = await builtin('node:vm');
 
 const BUNDLE_URL = new URL('../dist/src/cli/main.bundle.cjs', import.meta.url);
 const ESM_BUNDLE_URL = new URL('../dist/src/cli/main.bundle.js', import.meta.url);
