@@ -61,7 +61,8 @@ export function loadBundle({ useCache = true } = {}) {
   const source = readFileSync(file, 'latin1'); // esbuild writes ASCII
   const id = buildId(source);
   const cachedData = useCache ? codeCache(file.replace(/\.cjs$/, '.cache'), id) : undefined;
-  const script = new Script(`(function (exports, require, module, __filename, __dirname, __import) {${source}\n})`, { filename: file, cachedData });
+  // the file is `(function (exports, require, module, __filename, __dirname, __import) {…})`, wrapped by the build
+  const script = new Script(source, { filename: file, cachedData });
   if (cachedData && script.cachedDataRejected) debug('code cache rejected by V8 (another Node version, V8 flags or a damaged file)');
   const module = { exports: {} };
   // relative to the bundle; a package resolves the same from here (one package folder)

@@ -231,7 +231,7 @@ export async function bundleCli({ outfile = OUTFILE, cjsOutfile = CJS_OUTFILE, m
     outfile: cjsOutfile,
     format: 'cjs',
     write: false,
-    // import.meta of the file bin/contxray.js compiles (esbuild keeps it strict, like the ES modules it is built from)
+    // import.meta of the file bin/contxray.js compiles
     banner: { js: 'var __bundle_url=require("node:url").pathToFileURL(__filename).href,__bundle_resolve=(s)=>require("node:url").pathToFileURL(require.resolve(s)).href;' },
     define: { 'import.meta.url': '__bundle_url', 'import.meta.resolve': '__bundle_resolve' },
   });
@@ -240,7 +240,9 @@ export async function bundleCli({ outfile = OUTFILE, cjsOutfile = CJS_OUTFILE, m
   if (inputs(cjs) !== inputs(esm)) throw new Error('the CommonJS and ES module bundles hold different modules');
   const text = dynamicImportsThroughBin(cjs);
   const id = createHash('sha256').update(text).digest('hex');
-  writeFileSync(cjsOutfile, `${text}\n//# contxray-build ${id}\n`);
+  // wrapped here rather than by bin/contxray.js: a string that size, copied at run time, costs a young-generation GC's worth
+  // strict, like the ES modules it is built from (esbuild's own "use strict" follows the banner: no directive there)
+  writeFileSync(cjsOutfile, `(function (exports, require, module, __filename, __dirname, __import) {"use strict";${text}\n})\n//# contxray-build ${id}\n`);
   rmSync(cacheFile(cjsOutfile), { force: true });
   makeCodeCache(cjsOutfile);
   return esm.metafile;

@@ -139,6 +139,13 @@ test('a copy of the package with its cache intact uses it (the spoiled copies ab
   assert.equal(r.stderr, '');
 });
 
+test('the CommonJS bundle is strict code, like the ES modules it is built from', () => {
+  const text = readFileSync(join(DIST, 'src', 'cli', 'main.bundle.cjs'), 'latin1');
+  // a directive counts only first in the function body (esbuild's own "use strict" comes after a banner)
+  assert.match(text, /^\(function \(exports, require, module, __filename, __dirname, __import\) \{"use strict";/);
+  assert.match(text, /\n\}\)\n\/\/# contxray-build [0-9a-f]{64}\n$/);
+});
+
 test('analyze --list lists the queries in the order localeCompare gives (it sorts by code unit)', () => {
   const r = run(BIN, ['analyze', '--list', '-f', 'csv']);
   assert.equal(r.status, 0, r.stderr);
