@@ -109,8 +109,8 @@ const projectModules = {
  * yargs' platform shim finds locales/ and the package.json of --version relative to its own file
  * (import.meta.url, which in the bundle is the bundle's): use the real package's file instead. It
  * is where require.resolve('yargs/package.json') would find it — the first node_modules/yargs up
- * from the bundle, real path — looked up directly: the resolver, first used here, cost ~8 M
- * instructions (~4 % of --help) to answer that. Anything unusual (no such folder up the tree:
+ * from the bundle, real path — looked up directly: the resolver, first used here, cost ~9 M
+ * instructions (~5 % of --help) to answer that. Anything unusual (no such folder up the tree:
  * NODE_PATH, a global folder) is left to require.resolve.
  */
 const YARGS_DIR = `(() => {
