@@ -21,6 +21,7 @@ const ALLOWED: RegExp[] = [
   /^LICENSE$/,
   /^bin\/contxray\.js$/,
   /^dist\/src\/.+\.(js|js\.map|d\.ts)$/,
+  /^dist\/src\/cli\/main\.bundle\.(cjs|cache)$/, // the start-up bundle as CommonJS and its V8 code cache (scripts/bundle-cli.mjs)
   /^queries\/.+\.sql$/,
   /^reports\/templates\/[a-z-]+\.(hbs|css|js)$/,
   /^data\/.+\.json$/,
@@ -61,7 +62,9 @@ test('npm pack holds exactly the run-time files, the prebuild and the source-bui
     'package.json',
     'bin/contxray.js',
     'dist/src/cli/main.js',
-    'dist/src/cli/main.bundle.js', // what bin/contxray.js loads (scripts/bundle-cli.mjs)
+    'dist/src/cli/main.bundle.cjs', // what bin/contxray.js loads, with its code cache (scripts/bundle-cli.mjs)
+    'dist/src/cli/main.bundle.cache',
+    'dist/src/cli/main.bundle.js', // … or, without require(esm), this
     'dist/src/index.js',
     'dist/src/index.d.ts',
     PREBUILD,
