@@ -77,8 +77,10 @@ export function allQueries(): NamedQuery[] {
 }
 
 export function listQueries(): NamedQuery[] {
-  return allQueries()
-    .filter((q) => q.folder !== null && LISTED.includes(q.folder))
+  // reads the listed folders' files only (14 of ~40: `analyze --list` starts faster)
+  return [...index()]
+    .filter(([, { folder }]) => folder !== null && LISTED.includes(folder))
+    .map(([name]) => readQuery(name))
     // code-unit order: the same as localeCompare for these names (a-z, 0-9, -) without building an Intl.Collator (~10 ms)
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
