@@ -34,6 +34,7 @@ import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleLoad } from './bundle-load.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = join(ROOT, 'dist', 'src');
@@ -161,4 +162,8 @@ export async function bundleCli({ outfile = OUTFILE, metafile = METAFILE } = {})
   return result.metafile;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await bundleCli();
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await bundleCli();
+  // the second bundle, of the capture load (analyze's run path, not start-up): scripts/bundle-load.mjs
+  await bundleLoad();
+}
