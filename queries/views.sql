@@ -3,12 +3,11 @@
 -- Dictionary columns of the raw tables are ids into `strings`; the views give text.
 
 CREATE OR REPLACE VIEW container_records AS
-SELECT c.capture_id, cap.host, e.ts, e.cgroup_id,
+SELECT e.capture_id, cap.host, e.ts, e.cgroup_id,
        s_id.value AS container_id, s_name.value AS name, s_img.value AS image, s_rt.value AS runtime,
        s_cg.value AS cgroup_path, e.ips, e.labels, e.started_at, e.first_seen, e.last_seen
 FROM ev_container e
 JOIN capture_files cap USING (capture_id)
-JOIN (SELECT DISTINCT capture_id FROM ev_container) c USING (capture_id)
 LEFT JOIN strings s_id ON s_id.id = e.container_id
 LEFT JOIN strings s_name ON s_name.id = e.container_name
 LEFT JOIN strings s_img ON s_img.id = e.image
