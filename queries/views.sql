@@ -3,12 +3,11 @@
 -- Dictionary columns of the raw tables are ids into `strings`; the views give text.
 
 CREATE OR REPLACE VIEW container_records AS
-SELECT c.capture_id, cap.host, e.ts, e.cgroup_id,
+SELECT e.capture_id, cap.host, e.ts, e.cgroup_id,
        s_id.value AS container_id, s_name.value AS name, s_img.value AS image, s_rt.value AS runtime,
        s_cg.value AS cgroup_path, e.ips, e.labels, e.started_at, e.first_seen, e.last_seen
 FROM ev_container e
 JOIN capture_files cap USING (capture_id)
-JOIN (SELECT DISTINCT capture_id FROM ev_container) c USING (capture_id)
 LEFT JOIN strings s_id ON s_id.id = e.container_id
 LEFT JOIN strings s_name ON s_name.id = e.container_name
 LEFT JOIN strings s_img ON s_img.id = e.image
@@ -42,6 +41,25 @@ SELECT host, arg_max(capture, ts) AS capture, container_id, left(container_id, 1
 FROM container_records JOIN capture_files USING (capture_id, host)
 GROUP BY host, container_id;
 CREATE OR REPLACE VIEW containers AS SELECT * FROM materialised_containers;
+
+-- Events per host and container (NULL: processes outside any container): each kind counted per
+-- capture and cgroup in its own table, and only those few rows joined to their host and container.
+-- Summing the event views instead joins every event to its strings and syscall names first (15
+-- hash joins for four numbers per container: most of a small capture's summary). The same rows as
+-- summing syscalls (calls), execs, opens and net_events (connect, accept); the lake's version does
+-- exactly that (queries/lake/views.sql).
+CREATE OR REPLACE VIEW container_event_counts AS
+WITH counted AS (
+  SELECT capture_id, cgroup_id, sum(count) AS syscalls, sum(denied) AS denied, 0 AS execs, 0 AS opens, 0 AS conns FROM ev_syscall GROUP BY ALL
+  UNION ALL SELECT capture_id, cgroup_id, 0, 0, count(*), 0, 0 FROM ev_exec GROUP BY ALL
+  UNION ALL SELECT capture_id, cgroup_id, 0, 0, 0, count(*), 0 FROM ev_open GROUP BY ALL
+  UNION ALL SELECT capture_id, cgroup_id, 0, 0, 0, 0, count(*) FROM ev_connect GROUP BY ALL
+  UNION ALL SELECT capture_id, cgroup_id, 0, 0, 0, 0, count(*) FROM ev_accept GROUP BY ALL
+)
+SELECT cap.host, cc.container_id, sum(n.syscalls)::UBIGINT AS syscalls, sum(n.denied)::UBIGINT AS denied,
+       sum(n.execs)::UBIGINT AS execs, sum(n.opens)::UBIGINT AS opens, sum(n.conns)::UBIGINT AS connections
+FROM counted n JOIN capture_files cap USING (capture_id) LEFT JOIN cgroup_containers cc USING (capture_id, cgroup_id)
+GROUP BY ALL;
 
 CREATE OR REPLACE VIEW syscalls AS
 SELECT cap.host, cap.capture, e.ts, cc.container_id, cc.container, e.cgroup_id, e.pid, e.tid,

@@ -29,7 +29,7 @@
  *    three other characters of contxray's help text, are one column each: those strings take a
  *    fast path, and anything else goes to the real string-width, loaded on first use.
  *  - a regular-expression literal that V8 checks at great cost whenever it parses the bundle is
- *    built from a string on first use instead (deferredRegExps).
+ *    built from a string on first use instead (lazyUnicodeRegexps, scripts/lazy-unicode-regexps.mjs).
  * And one that drops work whose result contxray never reads: the help text yargs lays out after
  * every command's handler starts (noHelpCache).
  *
@@ -44,6 +44,8 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bundleLoad } from './bundle-load.mjs';
+import { lazyUnicodeRegexps } from './lazy-unicode-regexps.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = join(ROOT, 'dist', 'src');
@@ -193,25 +195,8 @@ const asciiStringWidth = {
   },
 };
 
-/**
- * V8 checks the syntax of every regular-expression literal when it parses a file, even one in a
- * function never called; for a property of strings such as `\p{RGI_Emoji}` that check builds ICU's
- * emoji sets: ~180 M instructions (~25 ms), a third of what the bundle cost to load. yargs' string-width
- * has one such literal, in code the fast path above seldom reaches: built from a string instead, it is
- * checked when string-width is first used. Other literals cost little (the `\p{…}` of single code points).
- */
-const deferredRegExps = {
-  name: 'deferred-regexps',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]node_modules[\\/]string-width[\\/]index\.js$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      const from = '/^\\p{RGI_Emoji}$/v';
-      const to = "new RegExp('^\\\\p{RGI_Emoji}$', 'v')";
-      return { contents: source.replaceAll(from, () => to), loader: 'js', resolveDir: dirname(args.path) };
-    });
-  },
-};
-
+// string-width's \p{…} regexp literals are built from strings when first used (lazyUnicodeRegexps:
+// V8 validates every literal at parse, and \p{RGI_Emoji} alone costs ~180 M instructions).
 const COMMON = {
   entryPoints: [ENTRY],
   bundle: true,
@@ -220,7 +205,7 @@ const COMMON = {
   legalComments: 'none',
   metafile: true,
   logLevel: 'warning',
-  plugins: [projectModules, yargsShim, noHelpCache, asciiStringWidth, deferredRegExps],
+  plugins: [projectModules, yargsShim, noHelpCache, asciiStringWidth, lazyUnicodeRegexps()],
 };
 
 export async function bundleCli({ outfile = OUTFILE, cjsOutfile = CJS_OUTFILE, metafile = METAFILE } = {}) {
@@ -289,4 +274,8 @@ function dynamicImportsThroughBin(result) {
   return text;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await bundleCli();
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await bundleCli();
+  // the second bundle, of the capture load (analyze's run path, not start-up): scripts/bundle-load.mjs
+  await bundleLoad();
+}

@@ -1,5 +1,5 @@
 -- description: lake mode: the analysis views over a Parquet lake written by `contxray export --parquet`, read in place through lake_<kind> (src/analyze/lake.ts)
--- executes: CREATE OR REPLACE VIEW syscalls, execs, processes, opens, net_events, connections, containers, stats, resources, captures, ev_stats; CREATE TABLE capture_files
+-- executes: CREATE OR REPLACE VIEW syscalls, execs, processes, opens, net_events, connections, containers, stats, resources, container_event_counts, captures, ev_stats; CREATE TABLE capture_files
 -- The export wrote each analysis view as it was (decoded strings, one kind per view), so most views
 -- are the lake as it is. lake_<kind> = that view's columns plus `date` (the partition: filter on it
 -- to skip other days' files); `host` comes from the partition when no host name was shortened in it.
@@ -20,6 +20,18 @@ CREATE OR REPLACE VIEW net_events AS
 SELECT host, capture, capture_id, event AS kind, ts, container_id, container, cgroup_id, pid, tid, comm, uid, ret, protocol,
        family, laddr, lport, raddr, rport, sock_cookie, duration_ns, bytes_sent, bytes_received
 FROM lake_net;
+
+-- Events per host and container, summed from the views (the loaded version counts its ev_<kind> tables).
+CREATE OR REPLACE VIEW container_event_counts AS
+WITH per AS (
+  SELECT host, container_id, sum(count) AS syscalls, sum(denied) AS denied, 0 AS execs, 0 AS opens, 0 AS conns FROM syscalls GROUP BY ALL
+  UNION ALL SELECT host, container_id, 0, 0, count(*), 0, 0 FROM execs GROUP BY ALL
+  UNION ALL SELECT host, container_id, 0, 0, 0, count(*), 0 FROM opens GROUP BY ALL
+  UNION ALL SELECT host, container_id, 0, 0, 0, 0, count(*) FROM net_events WHERE kind <> 'close' GROUP BY ALL
+)
+SELECT host, container_id, sum(syscalls)::UBIGINT AS syscalls, sum(denied)::UBIGINT AS denied,
+       sum(execs)::UBIGINT AS execs, sum(opens)::UBIGINT AS opens, sum(conns)::UBIGINT AS connections
+FROM per GROUP BY ALL;
 
 -- One row per capture, read once (a few hundred bytes per capture); capture_id numbers them here.
 CREATE OR REPLACE TABLE capture_files AS

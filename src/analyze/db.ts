@@ -3,7 +3,7 @@
  * the views from queries/views.sql, and run SQL with bound parameters.
  * See docs/analysis-api.md for the views.
  */
-import { chmodSync, lstatSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { DuckDBInstance, VARCHAR, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 // load.js (the Arrow reader, zstd, worker threads) is imported only when captures are loaded: a
@@ -56,11 +56,14 @@ export class Analysis {
     // checkpoint at close cost more than the whole load (docs/performance.md, interactive speed).
     const dir = opts.db !== undefined ? buildDirFor(opts.db) : totalBytes(paths) < inMemoryMaxBytes() ? null : scratchDir();
     const file = dir ? join(dir, 'analysis.duckdb') : ':memory:';
+    // the loader's import runs while DuckDB opens (its main-thread work fills that wait); awaited below
+    const loader = importLoader();
+    loader.catch(() => {}); // a failed open throws first: its error is the one reported
     const { instance, connection } = await openDuckDB(file);
     let load: LoadResult;
     try {
       await connection.run(tableDdl());
-      const { loadCaptures } = await import('./load.js');
+      const { loadCaptures } = await loader;
       load = await loadCaptures(connection, paths, opts.progress);
       for (const w of load.warnings) opts.onWarning?.(w);
       await connection.run(`CREATE TABLE ${MARKER} AS SELECT $version AS version, now() AS created_at`, { version: DB_VERSION });
@@ -206,6 +209,17 @@ export class Analysis {
 }
 
 const onClose = new WeakMap<DuckDBConnection, () => void>();
+
+/**
+ * load.bundle.js: load.js with the Arrow IPC reader in one module (scripts/bundle-load.mjs, built
+ * by `npm run build`) instead of ~160 (apache-arrow's index alone is 146), ~0.1 s of a small
+ * capture's command (docs/performance.md, "Small captures"). load.js itself without the build step.
+ */
+const LOAD_BUNDLE = new URL('./load.bundle.js', import.meta.url);
+
+function importLoader(): Promise<typeof import('./load.js')> {
+  return existsSync(LOAD_BUNDLE) ? (import(LOAD_BUNDLE.href) as Promise<typeof import('./load.js')>) : import('./load.js');
+}
 
 /** The table that marks a database contxray built, and the version of its layout. */
 const MARKER = 'contxray_database';
