@@ -12,12 +12,13 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { statSync } from 'node:fs';
-import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
-import { appendBatch, GlobalStrings, kindColumns, tableDdl, withAppenders } from './append.js';
-import { loadPipelined } from './load-pipeline.js';
-import { readUnit, type LoadUnit, type UnitResult } from './load-part.js';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { GlobalStrings, kindColumns, tableDdl } from './append.js';
+import { loadFed, type MessageSource } from './load-feed.js';
+import { withWorker } from './load-pipeline.js';
+import { decodeUnits, type LoadUnit, type UnitResult } from './load-part.js';
+import { useZstd } from '../capture/zstd.js';
 import type { CaptureMeta } from '../capture/reader.js';
-import type { Kind } from '../capture/schema.js';
 import { UsageError } from '../util/errors.js';
 
 export { kindColumns, tableDdl };
@@ -45,8 +46,14 @@ export interface LoadOptions {
 /** Below this much capture per file, the worker costs more than it saves (many small files: 0.95× on a quiet machine). */
 export const PIPELINE_MIN_BYTES = 8 * 1024 * 1024;
 
-/** Loads captures into an open connection whose tables were created with tableDdl(). */
-export async function loadCaptures(conn: DuckDBConnection, paths: string[], progress?: Progress, opts: LoadOptions = {}): Promise<LoadResult> {
+/** The database a load goes into: its tables created with tableDdl(); the pipeline opens a second connection. */
+export interface LoadTarget {
+  instance: DuckDBInstance;
+  connection: DuckDBConnection;
+}
+
+/** Loads captures into an open database whose tables were created with tableDdl(). */
+export async function loadCaptures({ instance, connection: conn }: LoadTarget, paths: string[], progress?: Progress, opts: LoadOptions = {}): Promise<LoadResult> {
   const units: LoadUnit[] = paths.map((path, captureId) => ({ captureId, path }));
   const threads = loadThreads(opts.threads, paths);
   const strings = new GlobalStrings();
@@ -55,7 +62,11 @@ export async function loadCaptures(conn: DuckDBConnection, paths: string[], prog
     rows += n;
     progress?.({ path: unit.path, rows, bytes });
   };
-  const results = threads > 1 ? await loadPipelined(conn, units, strings, count) : await loadUnits(conn, units, strings, count);
+  await useZstd();
+  const results =
+    threads > 1
+      ? await withWorker(units, (source) => loadFed(instance, conn, source, units, strings, count))
+      : await withLocal(units, strings, (source) => loadFed(instance, conn, source, units, null, count));
   await strings.store(conn);
   return { ...(await finish(conn, paths, results)), threads };
 }
@@ -105,23 +116,21 @@ function fileSize(path: string): number {
   }
 }
 
-/** Called after every appended batch with the rows it added (and lets a caller yield or abort). */
-type OnRows = (unit: LoadUnit, rows: number, fileBytes: number) => void | Promise<void>;
-
-/** Appends the units into `conn` (tables from tableDdl()); dictionary strings get ids from `strings`. */
-async function loadUnits(conn: DuckDBConnection, units: LoadUnit[], strings: GlobalStrings, onRows?: OnRows): Promise<UnitResult[]> {
-  return withAppenders(conn, async (appenders) => {
-    const results: UnitResult[] = [];
-    for (const unit of units) results.push(await loadUnit(appenders, unit, strings, onRows));
-    return results;
-  });
-}
-
-async function loadUnit(appenders: Map<Kind, DuckDBAppender>, unit: LoadUnit, strings: GlobalStrings, onRows?: OnRows): Promise<UnitResult> {
-  return readUnit(unit, strings, async (kind, batch, state, fileBytes) => {
-    appendBatch(appenders.get(kind)!, kind, batch, unit.captureId, state);
-    await onRows?.(unit, batch.numRows, fileBytes);
-  });
+/** decodeUnits() on this thread: the batches are decoded inside DuckDB's calls for rows. */
+async function withLocal<T>(units: LoadUnit[], strings: GlobalStrings, fn: (source: MessageSource) => Promise<T>): Promise<T> {
+  const messages = decodeUnits(units, strings, false);
+  try {
+    return await fn({
+      next: () => {
+        const { value, done } = messages.next();
+        if (done) throw new Error('read past the end of the load');
+        return value;
+      },
+      taken: () => undefined,
+    });
+  } finally {
+    messages.return(undefined); // closes the file being read, if the load stopped early
+  }
 }
 
 async function insertCaptureMeta(conn: DuckDBConnection, id: number, meta: CaptureMeta, warning: string | null, truncatedStrings: number): Promise<void> {

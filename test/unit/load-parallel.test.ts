@@ -33,7 +33,7 @@ async function load(paths: string[], opts: LoadOptions): Promise<Loaded> {
   const progress: number[] = [];
   try {
     await conn.run(tableDdl());
-    const result = await loadCaptures(conn, paths, (p) => progress.push(p.rows), opts);
+    const result = await loadCaptures({ instance, connection: conn }, paths, (p) => progress.push(p.rows), opts);
     const tables: Record<string, unknown> = {};
     const one = async (sql: string) => (await conn.runAndReadAll(sql)).getRows().map((r) => r.map((v) => String(v)).join('|'));
     for (const kind of KINDS) {
