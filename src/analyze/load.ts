@@ -1,13 +1,12 @@
 /**
  * Captures → DuckDB. Each kind has its own table `ev_<kind>` holding only that kind's columns
- * (load-decode.ts decodes a batch's columns, append.ts copies them into data chunks).
+ * (load-decode.ts decodes a batch's columns, append.ts copies them into data chunks, load-feed.ts
+ * stores them: the bulk kind through a parallel INSERT on DuckDB's threads, the rest by appenders).
  *
- * On two cores or more the load is a pipeline (load-pipeline.ts): a worker thread reads,
- * decompresses and decodes while this thread appends, each row once, into the analysis database.
- * DuckDB's appender is most of a load's time and runs on the thread that calls it, so this thread
- * is the bound; the reading comes off it. `CONTXRAY_LOAD_THREADS=1` (or `threads: 1`), one core,
- * all cores already busy, or a small load (a worker costs more to start than it saves) loads on
- * this thread alone.
+ * The batches are decoded on this thread, inside DuckDB's calls for rows, or — on two cores, with
+ * captures big enough to pay for it — by a load worker running ahead (load-pipeline.ts).
+ * `CONTXRAY_LOAD_THREADS=1` (or `threads: 1`), one core, all cores already busy, or small captures
+ * decode here.
  * Measured against the alternatives in docs/performance.md ("Interactive speed — parallel load").
  */
 import { availableParallelism, loadavg } from 'node:os';
@@ -25,7 +24,7 @@ export { kindColumns, tableDdl };
 
 export interface LoadResult {
   rows: number;
-  /** Threads that loaded: 1 (this one alone) or 2 (a worker decoding, this one appending). */
+  /** JavaScript threads that decoded: 1 (this one) or 2 (a worker decoding ahead). DuckDB's threads store rows either way. */
   threads: number;
   warnings: string[];
   metas: CaptureMeta[];
@@ -35,10 +34,10 @@ export type Progress = (info: { path: string; rows: number; bytes: number }) => 
 
 export interface LoadOptions {
   /**
-   * 1: load on this thread alone; 2 or more: the pipeline (one worker decodes; more threads would
-   * have nothing to do, the appends being one thread's work). Default CONTXRAY_LOAD_THREADS, else
-   * defaultThreads(): the pipeline when a core is idle for it and the captures are big enough.
-   * Given either way, it is used even for captures too small to gain from it.
+   * 1: decode on this thread; 2 or more: a worker decodes ahead (one: DuckDB's threads do the
+   * storing). Default CONTXRAY_LOAD_THREADS, else defaultThreads(): the worker when a core is idle
+   * for it and the captures are big enough. Given either way, it is used even for captures too
+   * small to gain from it.
    */
   threads?: number;
 }
