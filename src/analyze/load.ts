@@ -11,7 +11,7 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { statSync } from 'node:fs';
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { GlobalStrings, kindColumns, tableDdl } from './append.js';
 import { loadFed, type MessageSource } from './load-feed.js';
 import { withWorker } from './load-pipeline.js';
@@ -76,11 +76,21 @@ async function finish(conn: DuckDBConnection, paths: string[], results: UnitResu
   const warnings: string[] = [];
   const metas: CaptureMeta[] = [];
   let rows = 0;
-  for (const r of [...results].sort((a, b) => a.captureId - b.captureId)) {
-    rows += r.rows;
-    if (r.warning) warnings.push(r.warning);
-    metas.push(r.meta);
-    await insertCaptureMeta(conn, r.captureId, r.meta, r.warning, r.truncated);
+  // One statement and one appender for all captures: per capture, they cost more than a small capture's rows.
+  const insert = await conn.prepare(INSERT_CAPTURE);
+  const names = await conn.createAppender('syscall_names');
+  try {
+    for (const r of [...results].sort((a, b) => a.captureId - b.captureId)) {
+      rows += r.rows;
+      if (r.warning) warnings.push(r.warning);
+      metas.push(r.meta);
+      insert.bind(captureRow(r.captureId, r.meta, r.warning, r.truncated));
+      await insert.run();
+      appendSyscallNames(names, r.captureId, r.meta);
+    }
+  } finally {
+    names.closeSync();
+    insert.destroySync();
   }
   return { rows, warnings, metas };
 }
@@ -132,28 +142,30 @@ async function withLocal<T>(units: LoadUnit[], strings: GlobalStrings, fn: (sour
   }
 }
 
-async function insertCaptureMeta(conn: DuckDBConnection, id: number, meta: CaptureMeta, warning: string | null, truncatedStrings: number): Promise<void> {
+const INSERT_CAPTURE =
+  'INSERT INTO capture_files VALUES ($id, $name, $path, $host, $kernel, $arch, $version, $boot, $options, $recorder, make_timestamp_ns($started::BIGINT), $warning, $truncated::UBIGINT)';
+
+function captureRow(id: number, meta: CaptureMeta, warning: string | null, truncatedStrings: number): Record<string, DuckDBValue> {
   const name = meta.path.split('/').pop()!;
   const started = meta.recorder.started_at_ns && /^\d+$/.test(meta.recorder.started_at_ns) ? BigInt(meta.recorder.started_at_ns) : null;
-  await conn.run(
-    'INSERT INTO capture_files VALUES ($id, $name, $path, $host, $kernel, $arch, $version, $boot, $options, $recorder, make_timestamp_ns($started::BIGINT), $warning, $truncated::UBIGINT)',
-    {
-      id,
-      name,
-      path: meta.path,
-      host: String(meta.host.hostname),
-      kernel: String(meta.host.kernel ?? ''),
-      arch: String(meta.host.arch ?? ''),
-      version: meta.version,
-      boot: String(meta.host.boot_time_ns ?? ''),
-      options: JSON.stringify(meta.options),
-      recorder: JSON.stringify(meta.recorder),
-      started: started ?? 0n,
-      warning,
-      truncated: truncatedStrings,
-    },
-  );
-  const app = await conn.createAppender('syscall_names');
+  return {
+    id,
+    name,
+    path: meta.path,
+    host: String(meta.host.hostname),
+    kernel: String(meta.host.kernel ?? ''),
+    arch: String(meta.host.arch ?? ''),
+    version: meta.version,
+    boot: String(meta.host.boot_time_ns ?? ''),
+    options: JSON.stringify(meta.options),
+    recorder: JSON.stringify(meta.recorder),
+    started: started ?? 0n,
+    warning,
+    truncated: truncatedStrings,
+  };
+}
+
+function appendSyscallNames(app: DuckDBAppender, id: number, meta: CaptureMeta): void {
   const tables: [boolean, string, Record<string, string> | undefined][] = [
     [false, meta.syscalls.arch, meta.syscalls.names],
     [true, meta.syscalls.compat_arch ?? '', meta.syscalls.compat_names],
@@ -169,5 +181,4 @@ async function insertCaptureMeta(conn: DuckDBConnection, id: number, meta: Captu
       app.endRow();
     }
   }
-  app.closeSync();
 }
