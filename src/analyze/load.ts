@@ -66,8 +66,17 @@ export async function loadCaptures({ instance, connection: conn }: LoadTarget, p
     threads > 1
       ? await withWorker(units, (source) => loadFed(instance, conn, source, units, strings, count))
       : await withLocal(units, strings, (source) => loadFed(instance, conn, source, units, null, count));
-  await strings.store(conn);
-  return { ...(await finish(conn, paths, results)), threads };
+  // One transaction (one commit) for the strings and every capture's rows.
+  await conn.run('BEGIN TRANSACTION');
+  try {
+    await strings.store(conn);
+    const done = await finish(conn, paths, results);
+    await conn.run('COMMIT');
+    return { ...done, threads };
+  } catch (err) {
+    await conn.run('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
 }
 
 /** Capture metadata rows, warnings in capture order. */
