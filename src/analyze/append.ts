@@ -58,14 +58,25 @@ export function tableDdl(): string {
   ].join('\n');
 }
 
-/** Runs `fn` with an appender per kind's table (tableDdl()), closed (flushed) after it, whatever happens. */
+/**
+ * Runs `fn` with an appender per kind's table (tableDdl()), all closed (flushed) after it in one
+ * transaction (one commit, not one per table), whatever happens.
+ */
 export async function withAppenders<T>(conn: DuckDBConnection, fn: (appenders: Map<Kind, DuckDBAppender>) => Promise<T>): Promise<T> {
   const appenders = new Map<Kind, DuckDBAppender>();
+  await conn.run('BEGIN TRANSACTION');
+  let ok = false;
   try {
     for (const kind of KINDS) appenders.set(kind, await conn.createAppender(`ev_${kind}`));
-    return await fn(appenders);
+    const result = await fn(appenders);
+    ok = true;
+    return result;
   } finally {
-    for (const a of appenders.values()) a.closeSync();
+    try {
+      for (const a of appenders.values()) a.closeSync();
+    } finally {
+      await conn.run(ok ? 'COMMIT' : 'ROLLBACK');
+    }
   }
 }
 
