@@ -23,13 +23,12 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import type { RecordBatch } from 'apache-arrow';
-import { KINDS, type ColumnType, type Kind } from '../capture/schema.js';
-import { decodeBatch, kindColumns, WIDTH, type DecodedBatch, type DecodeState, type PlainValue } from './load-decode.js';
+import { KINDS, type Column, type ColumnType, type Kind } from '../capture/schema.js';
+import { kindColumns, WIDTH, type DecodedBatch, type PlainValue } from './load-decode.js';
 
 export { GlobalStrings, StringCaps, kindColumns, type DecodeState } from './load-decode.js';
 
-const CHUNK = 2048; // DuckDB's vector size
+export const CHUNK = 2048; // DuckDB's vector size
 
 export const DUCK_TYPES: Record<ColumnType, DuckDBType> = {
   u8: UTINYINT,
@@ -59,28 +58,33 @@ export function tableDdl(): string {
   ].join('\n');
 }
 
-/** Runs `fn` with an appender per kind's table (tableDdl()), closed (flushed) after it, whatever happens. */
+/**
+ * Runs `fn` with an appender per kind's table (tableDdl()), all closed (flushed) after it in one
+ * transaction (one commit, not one per table), whatever happens.
+ */
 export async function withAppenders<T>(conn: DuckDBConnection, fn: (appenders: Map<Kind, DuckDBAppender>) => Promise<T>): Promise<T> {
   const appenders = new Map<Kind, DuckDBAppender>();
+  await conn.run('BEGIN TRANSACTION');
+  let ok = false;
   try {
     for (const kind of KINDS) appenders.set(kind, await conn.createAppender(`ev_${kind}`));
-    return await fn(appenders);
+    const result = await fn(appenders);
+    ok = true;
+    return result;
   } finally {
-    for (const a of appenders.values()) a.closeSync();
+    try {
+      for (const a of appenders.values()) a.closeSync();
+    } finally {
+      await conn.run(ok ? 'COMMIT' : 'ROLLBACK');
+    }
   }
-}
-
-/** Decodes and appends one batch (the sequential load). */
-export function appendBatch(app: DuckDBAppender, kind: Kind, batch: RecordBatch, captureId: number, state: DecodeState): void {
-  appendDecoded(app, decodeBatch(kind, batch, state), captureId);
 }
 
 /** Appends a decoded batch to its kind's appender, a data chunk of up to 2048 rows at a time. */
 export function appendDecoded(app: DuckDBAppender, batch: DecodedBatch, captureId: number): void {
-  const cols = kindColumns(batch.kind);
-  if (batch.columns.length !== cols.length) throw new Error(`a decoded ${batch.kind} batch has ${batch.columns.length} columns, not ${cols.length}`);
+  const cols = checkedColumns(batch);
   const types = [USMALLINT, ...cols.map((c) => DUCK_TYPES[c.type])];
-  const captureIds = new Uint16Array(CHUNK).fill(captureId);
+  const captureIds = captureIdColumn(captureId);
   // One chunk per batch, reset between slices; vectors are fetched once (each fetch crosses N-API).
   let chunk = DuckDBDataChunk.create(types, CHUNK);
   const hasValues = batch.columns.some((s) => s.bytes === null);
@@ -95,19 +99,39 @@ export function appendDecoded(app: DuckDBAppender, batch: DecodedBatch, captureI
       } else duckdb.data_chunk_reset(chunk.chunk);
     }
     if (hasValues) chunk.rowCount = n;
-    copyInto(vectors[0]!, captureIds, 0, n, 2);
-    batch.columns.forEach(({ bytes, validity, validityOffset, values }, i) => {
-      const col = i + 1;
-      if (bytes) {
-        copyInto(vectors[col]!, bytes, r0, n, WIDTH[cols[i]!.type]!);
-        if (validity) copyValidity(vectors[col]!, validity, validityOffset + r0, n);
-      } else {
-        chunk.setColumnValues(col, duckValues(values!, r0, n));
-      }
+    fillFixed(vectors, batch, cols, captureIds, r0, n);
+    batch.columns.forEach(({ values }, i) => {
+      if (values) chunk.setColumnValues(i + 1, duckValues(values, r0, n));
     });
     duckdb.data_chunk_set_size(chunk.chunk, n);
     app.appendDataChunk(chunk);
   }
+}
+
+/** The batch's columns, checked against its kind's. */
+export function checkedColumns(batch: DecodedBatch): Column[] {
+  const cols = kindColumns(batch.kind);
+  if (batch.columns.length !== cols.length) throw new Error(`a decoded ${batch.kind} batch has ${batch.columns.length} columns, not ${cols.length}`);
+  return cols;
+}
+
+/** A chunk's worth of one capture id (the first column of every event table). */
+export function captureIdColumn(captureId: number): Uint16Array {
+  return new Uint16Array(CHUNK).fill(captureId);
+}
+
+/**
+ * Rows [r0, r0 + n) of the batch's fixed-width columns (and the capture id) memory-copied into
+ * `vectors` (the chunk's, capture id first); n ≤ 2048. Plain-value columns are left to the caller.
+ */
+export function fillFixed(vectors: duckdb.Vector[], batch: DecodedBatch, cols: Column[], captureIds: Uint16Array, r0: number, n: number): void {
+  copyInto(vectors[0]!, captureIds, 0, n, 2);
+  batch.columns.forEach(({ bytes, validity, validityOffset }, i) => {
+    if (!bytes) return;
+    const vector = vectors[i + 1]!;
+    copyInto(vector, bytes, r0, n, WIDTH[cols[i]!.type]!);
+    if (validity) copyValidity(vector, validity, validityOffset + r0, n);
+  });
 }
 
 /** Bounds are checked here, not trusted: the copy below is a raw memcpy. */

@@ -64,7 +64,7 @@ export class Analysis {
     try {
       await connection.run(tableDdl());
       const { loadCaptures } = await loader;
-      load = await loadCaptures(connection, paths, opts.progress);
+      load = await loadCaptures({ instance, connection }, paths, opts.progress);
       for (const w of load.warnings) opts.onWarning?.(w);
       await connection.run(`CREATE TABLE ${MARKER} AS SELECT $version AS version, now() AS created_at`, { version: DB_VERSION });
       // views.sql also builds the materialised container tables: here, once, so a --db file carries them

@@ -12,6 +12,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Data, RecordBatch, Vector } from 'apache-arrow';
 import { formatAddress } from '../capture/addr.js';
+import { isPrivate } from '../capture/private-buffers.js';
 import { columnsOf, type Column, type ColumnType, type Kind } from '../capture/schema.js';
 
 /** Bytes per value of the columns copied as they are. */
@@ -204,8 +205,17 @@ export interface DecodeState {
 }
 
 /**
- * The batch's columns. `own`: every buffer is a fresh copy the caller may transfer to another
- * thread (Arrow's buffers are views into shared decompressed bodies and one shared zero buffer).
+ * `view` of a buffer the caller may transfer to another thread: the view itself when its buffer
+ * is a decoded one of its own (private-buffers.ts), else a copy (Arrow's buffers may be views into
+ * the file's chunks, Node's buffer pool or the one shared zero buffer).
+ */
+function transferable(view: Uint8Array): Uint8Array {
+  return isPrivate(view.buffer) ? view : view.slice();
+}
+
+/**
+ * The batch's columns. `own`: every buffer is one the caller may transfer to another thread
+ * (transferable()); the batch must not be read after they are.
  */
 export function decodeBatch(kind: Kind, batch: RecordBatch, state: DecodeState, own = false): DecodedBatch {
   const rows = batch.numRows;
@@ -219,7 +229,7 @@ export function decodeBatch(kind: Kind, batch: RecordBatch, state: DecodeState, 
       const first = data.offset >> 3;
       const end = Math.ceil((data.offset + rows) / 8);
       if (!bits || end > bits.byteLength) throw new Error('validity bitmap shorter than its row count');
-      validity = own ? bits.slice(first, end) : bits.subarray(first, end);
+      validity = own ? transferable(bits.subarray(first, end)) : bits.subarray(first, end);
       validityOffset = data.offset & 7;
     }
     let bytes: Uint8Array | null = null;
@@ -229,7 +239,7 @@ export function decodeBatch(kind: Kind, batch: RecordBatch, state: DecodeState, 
       const all = asBytes(data.values as ArrayBufferView);
       const size = rows * WIDTH[c.type]!;
       if (size > all.byteLength) throw new Error('column buffer shorter than its row count');
-      bytes = own ? all.slice(0, size) : all.subarray(0, size);
+      bytes = own ? transferable(all.subarray(0, size)) : all.subarray(0, size);
     }
     return { bytes, validity, validityOffset, values: bytes ? null : plainValues(c, data, vector, rows, state.cut) };
   });
@@ -248,12 +258,12 @@ function plainValues(c: Column, data: Data, vector: Vector, rows: number, cut: S
   return out;
 }
 
-/** The buffers of a decoded batch (made with `own`), to transfer rather than copy. */
+/** The buffers of a decoded batch (made with `own`), each once, to transfer rather than copy. */
 export function transferList(batch: DecodedBatch): ArrayBuffer[] {
-  const out: ArrayBuffer[] = [];
+  const out = new Set<ArrayBuffer>();
   for (const c of batch.columns) {
-    if (c.bytes) out.push(c.bytes.buffer as ArrayBuffer);
-    if (c.validity) out.push(c.validity.buffer as ArrayBuffer);
+    if (c.bytes) out.add(c.bytes.buffer as ArrayBuffer);
+    if (c.validity) out.add(c.validity.buffer as ArrayBuffer);
   }
-  return out;
+  return [...out];
 }

@@ -1,12 +1,10 @@
 /**
- * What a load reads: each capture as a unit, read batch by batch with its file's decode state;
- * what each unit found comes back as plain data. No DuckDB here: the load worker
- * (load-worker.ts) reads too.
+ * What a load reads: each capture as a unit, read batch by batch with its file's decode state,
+ * as the messages a load takes in order (load-feed.ts): a decoded batch each, what each unit found
+ * (plain data), then done. No DuckDB here: the load worker (load-worker.ts) reads too.
  */
-import type { RecordBatch } from 'apache-arrow';
-import { StringCaps, type DecodeState, type GlobalStrings } from './load-decode.js';
+import { decodeBatch, StringCaps, type DecodedBatch, type DecodeState, type GlobalStrings } from './load-decode.js';
 import { CaptureReader, type CaptureMeta } from '../capture/reader.js';
-import type { Kind } from '../capture/schema.js';
 import { ContxrayError, errorMessage } from '../util/errors.js';
 
 /** A capture to load, and its id in the database. */
@@ -26,22 +24,37 @@ export interface UnitResult {
 }
 
 /**
- * Reads a unit's batches and hands each to `onBatch` with the decode state of its file (string ids
- * from `strings`, cut counts).
+ * A load's messages, in file order: `strings` are the dictionary strings first numbered by that
+ * batch (so a thread holding another GlobalStrings numbers them the same), `bytes` the file's size.
  */
-export async function readUnit(
-  unit: LoadUnit,
-  strings: GlobalStrings,
-  onBatch: (kind: Kind, batch: RecordBatch, state: DecodeState, fileBytes: number) => void | Promise<void>,
-): Promise<UnitResult> {
-  const reader = await CaptureReader.open(unit.path);
-  const state: DecodeState = { strings, remap: new Map(), cut: new StringCaps() };
-  let rows = 0;
-  for (const { kind, batch } of reader.batches()) {
-    await onBatch(kind, batch, state, reader.fileBytes);
-    rows += batch.numRows;
+export type LoadMessage =
+  | { type: 'batch'; unit: number; batch: DecodedBatch; strings: string[]; bytes: number }
+  | { type: 'unit'; result: UnitResult }
+  | { type: 'done' }
+  | { type: 'error'; error: ErrorMessage };
+
+/**
+ * Reads and decodes `units` in order, numbering strings in `strings`; `own`: every buffer of a
+ * batch may be transferred to another thread (decodeBatch). Synchronous, so it can run inside
+ * DuckDB's calls for rows; useZstd() must have been awaited. Throws what reading throws.
+ */
+export function* decodeUnits(units: LoadUnit[], strings: GlobalStrings, own: boolean): Generator<LoadMessage> {
+  for (const [index, unit] of units.entries()) {
+    const reader = CaptureReader.openSync(unit.path);
+    try {
+      const state: DecodeState = { strings, remap: new Map(), cut: new StringCaps() };
+      let rows = 0;
+      for (const { kind, batch } of reader.batches()) {
+        const decoded = decodeBatch(kind, batch, state, own);
+        rows += batch.numRows;
+        yield { type: 'batch', unit: index, batch: decoded, strings: strings.takeNew(), bytes: reader.fileBytes };
+      }
+      yield { type: 'unit', result: { captureId: unit.captureId, rows, meta: reader.meta, warning: reader.warning(), truncated: state.cut.truncated } };
+    } finally {
+      reader.close();
+    }
   }
-  return { captureId: unit.captureId, rows, meta: reader.meta, warning: reader.warning(), truncated: state.cut.truncated };
+  yield { type: 'done' };
 }
 
 /** An error as plain data for postMessage (a worker's errors lose their class crossing threads). */

@@ -1,96 +1,77 @@
 /**
- * The pipelined load: the load worker (load-worker.ts) reads, decompresses and decodes the
- * captures in order while this thread appends the decoded batches into the analysis database, so
- * both cores work and every row is appended once, straight into its final table (no second
- * database to copy in). The worker numbers the strings; its new strings arrive with the batch
- * that first uses them and are added to `strings` in the same order, so ids agree.
+ * The pipelined load's source: the load worker (load-worker.ts) reads, decompresses and decodes
+ * the captures while this thread puts the rows into the database (load-feed.ts). The feed takes
+ * messages inside DuckDB's calls, where it cannot await, so it takes them synchronously:
+ * receiveMessageOnPort, and Atomics.wait on the worker's signal while there is none yet.
  */
-import { Worker } from 'node:worker_threads';
-import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
-import { appendDecoded, withAppenders, type GlobalStrings } from './append.js';
-import type { DecodedBatch } from './load-decode.js';
-import type { ErrorMessage, LoadUnit, UnitResult } from './load-part.js';
-import type { WorkerInput } from './load-worker.js';
-import type { Kind } from '../capture/schema.js';
-import { CaptureError, ContxrayError, OutputError, QueryError, RecorderError, SelectionError, UsageError } from '../util/errors.js';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { CaptureError } from '../util/errors.js';
+import type { LoadMessage, LoadUnit } from './load-part.js';
+import type { MessageSource } from './load-feed.js';
+import { HEARTBEAT_MS, type WorkerInput } from './load-worker.js';
 
 // The worker module compiled beside this one (dist/ in the repo and in an installed package alike).
 const WORKER = new URL('./load-worker.js', import.meta.url);
 /** Decoded batches in flight: enough that neither side waits on the other, few enough to stay small (~4 MB each). */
 const WINDOW = 8;
+/** No message and no heartbeat from a running worker for this long: it is gone. */
+const WORKER_LOST_MS = 60_000;
 
-type Message =
-  | { type: 'batch'; unit: number; batch: DecodedBatch; strings: string[]; bytes: number }
-  | { type: 'unit'; result: UnitResult }
-  | { type: 'done' }
-  | { type: 'error'; error: ErrorMessage };
-
-/** Loads `units` (whole captures, in order) into `conn`; `count` is called per appended batch. */
-export async function loadPipelined(
-  conn: DuckDBConnection,
-  units: LoadUnit[],
-  strings: GlobalStrings,
-  count: (unit: LoadUnit, rows: number, bytes: number) => void,
-): Promise<UnitResult[]> {
-  return withAppenders(conn, (appenders) => pipeline(appenders, units, strings, count));
-}
-
-async function pipeline(appenders: Map<Kind, DuckDBAppender>, units: LoadUnit[], strings: GlobalStrings, count: (unit: LoadUnit, rows: number, bytes: number) => void): Promise<UnitResult[]> {
-  const worker = new Worker(WORKER, { workerData: { units, window: WINDOW } satisfies WorkerInput });
+/** Runs `fn` with the messages of a load worker decoding `units`; the worker is gone when it returns. */
+export async function withWorker<T>(units: LoadUnit[], fn: (source: MessageSource) => Promise<T>): Promise<T> {
+  const { port1, port2 } = new MessageChannel();
+  const signal = new Int32Array(new SharedArrayBuffer(8));
+  const input: WorkerInput = { units, window: WINDOW, port: port2, signal: signal.buffer as SharedArrayBuffer };
+  const worker = new Worker(WORKER, { workerData: input, transferList: [port2] });
+  let failed: Error | null = null;
+  worker.once('error', (err) => (failed ??= new CaptureError('load-failed', `load worker failed: ${err.message}`, { cause: err })));
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   try {
-    return await new Promise<UnitResult[]>((resolve, reject) => {
-      const results: UnitResult[] = [];
-      let done = false;
-      worker.on('message', (m: Message) => {
-        if (done) return;
-        try {
-          if (m.type === 'batch') {
-            const unit = units[m.unit]!;
-            strings.addAll(m.strings);
-            appendDecoded(appenders.get(m.batch.kind)!, m.batch, unit.captureId);
-            worker.postMessage(1); // a credit: one more batch may be decoded
-            count(unit, m.batch.rows, m.bytes);
-          } else if (m.type === 'unit') results.push(m.result);
-          else if (m.type === 'done') {
-            done = true;
-            resolve(results);
-          } else {
-            done = true;
-            reject(fromErrorMessage(m.error));
-          }
-        } catch (err) {
-          done = true;
-          reject(err);
-        }
-      });
-      worker.once('error', (err) => {
-        done = true;
-        reject(new CaptureError('load-failed', `load worker failed: ${err.message}`, { cause: err }));
-      });
-      worker.once('exit', (code) => {
-        if (!done) reject(new CaptureError('load-failed', `load worker exited (${code}) before it finished`));
-        done = true;
-      });
-    });
+    await started(signal, exited, () => failed);
+    return await fn(new WorkerSource(port1, signal, () => failed));
   } finally {
+    port1.close();
     await worker.terminate();
     await exited;
   }
 }
 
-const CLASSES: Record<string, new (code: string, message: string) => ContxrayError> = {
-  CaptureError,
-  UsageError,
-  OutputError,
-  QueryError,
-  SelectionError,
-  RecorderError,
-};
+/** Resolves once the worker has sent its first message (its modules loaded), without blocking this thread. */
+async function started(signal: Int32Array, exited: Promise<void>, failed: () => Error | null): Promise<void> {
+  // Atomics.waitAsync is in Node ≥ 16; TypeScript lists it from lib es2024 on.
+  const wait = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<string> | string } }).waitAsync(signal, 0, 0);
+  if (wait.async) await Promise.race([wait.value, exited]);
+  const err = failed();
+  if (err) throw err;
+  if (Atomics.load(signal, 0) === 0) throw new CaptureError('load-failed', 'load worker exited before it started');
+}
 
-/** A worker's error as the domain error it was, code and message intact. */
-function fromErrorMessage(e: ErrorMessage): Error {
-  const Class = CLASSES[e.name];
-  if (Class && e.code) return new Class(e.code, e.message);
-  return new CaptureError('load-failed', `loading failed: ${e.message}`);
+class WorkerSource implements MessageSource {
+  constructor(
+    private readonly port: MessagePort,
+    private readonly signal: Int32Array,
+    private readonly failed: () => Error | null,
+  ) {}
+
+  /** A credit: one more batch may be decoded. */
+  taken(): void {
+    this.port.postMessage(1);
+  }
+
+  /** The next message, waiting for it. */
+  next(): LoadMessage {
+    let beat = Atomics.load(this.signal, 1);
+    let quietSince = performance.now();
+    for (;;) {
+      const seen = Atomics.load(this.signal, 0);
+      const got = receiveMessageOnPort(this.port);
+      if (got) return got.message as LoadMessage;
+      const failed = this.failed();
+      if (failed) throw failed;
+      if (Atomics.wait(this.signal, 0, seen, HEARTBEAT_MS * 5) !== 'timed-out') continue;
+      const now = Atomics.load(this.signal, 1);
+      if (now !== beat) [beat, quietSince] = [now, performance.now()];
+      else if (performance.now() - quietSince > WORKER_LOST_MS) throw new CaptureError('load-failed', `the load worker stopped answering (nothing for ${WORKER_LOST_MS / 1000} s)`);
+    }
+  }
 }

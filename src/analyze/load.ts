@@ -1,30 +1,30 @@
 /**
  * Captures → DuckDB. Each kind has its own table `ev_<kind>` holding only that kind's columns
- * (load-decode.ts decodes a batch's columns, append.ts copies them into data chunks).
+ * (load-decode.ts decodes a batch's columns, append.ts copies them into data chunks, load-feed.ts
+ * stores them: the bulk kind through a parallel INSERT on DuckDB's threads, the rest by appenders).
  *
- * On two cores or more the load is a pipeline (load-pipeline.ts): a worker thread reads,
- * decompresses and decodes while this thread appends, each row once, into the analysis database.
- * DuckDB's appender is most of a load's time and runs on the thread that calls it, so this thread
- * is the bound; the reading comes off it. `CONTXRAY_LOAD_THREADS=1` (or `threads: 1`), one core,
- * all cores already busy, or a small load (a worker costs more to start than it saves) loads on
- * this thread alone.
+ * The batches are decoded on this thread, inside DuckDB's calls for rows, or — on two cores, with
+ * captures big enough to pay for it — by a load worker running ahead (load-pipeline.ts).
+ * `CONTXRAY_LOAD_THREADS=1` (or `threads: 1`), one core, all cores already busy, or small captures
+ * decode here.
  * Measured against the alternatives in docs/performance.md ("Interactive speed — parallel load").
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { statSync } from 'node:fs';
-import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
-import { appendBatch, GlobalStrings, kindColumns, tableDdl, withAppenders } from './append.js';
-import { loadPipelined } from './load-pipeline.js';
-import { readUnit, type LoadUnit, type UnitResult } from './load-part.js';
+import type { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
+import { GlobalStrings, kindColumns, tableDdl } from './append.js';
+import { loadFed, type MessageSource } from './load-feed.js';
+import { withWorker } from './load-pipeline.js';
+import { decodeUnits, type LoadUnit, type UnitResult } from './load-part.js';
+import { useZstd } from '../capture/zstd.js';
 import type { CaptureMeta } from '../capture/reader.js';
-import type { Kind } from '../capture/schema.js';
 import { UsageError } from '../util/errors.js';
 
 export { kindColumns, tableDdl };
 
 export interface LoadResult {
   rows: number;
-  /** Threads that loaded: 1 (this one alone) or 2 (a worker decoding, this one appending). */
+  /** JavaScript threads that decoded: 1 (this one) or 2 (a worker decoding ahead). DuckDB's threads store rows either way. */
   threads: number;
   warnings: string[];
   metas: CaptureMeta[];
@@ -34,10 +34,10 @@ export type Progress = (info: { path: string; rows: number; bytes: number }) => 
 
 export interface LoadOptions {
   /**
-   * 1: load on this thread alone; 2 or more: the pipeline (one worker decodes; more threads would
-   * have nothing to do, the appends being one thread's work). Default CONTXRAY_LOAD_THREADS, else
-   * defaultThreads(): the pipeline when a core is idle for it and the captures are big enough.
-   * Given either way, it is used even for captures too small to gain from it.
+   * 1: decode on this thread; 2 or more: a worker decodes ahead (one: DuckDB's threads do the
+   * storing). Default CONTXRAY_LOAD_THREADS, else defaultThreads(): the worker when a core is idle
+   * for it and the captures are big enough. Given either way, it is used even for captures too
+   * small to gain from it.
    */
   threads?: number;
 }
@@ -45,8 +45,14 @@ export interface LoadOptions {
 /** Below this much capture per file, the worker costs more than it saves (many small files: 0.95× on a quiet machine). */
 export const PIPELINE_MIN_BYTES = 8 * 1024 * 1024;
 
-/** Loads captures into an open connection whose tables were created with tableDdl(). */
-export async function loadCaptures(conn: DuckDBConnection, paths: string[], progress?: Progress, opts: LoadOptions = {}): Promise<LoadResult> {
+/** The database a load goes into: its tables created with tableDdl(); the pipeline opens a second connection. */
+export interface LoadTarget {
+  instance: DuckDBInstance;
+  connection: DuckDBConnection;
+}
+
+/** Loads captures into an open database whose tables were created with tableDdl(). */
+export async function loadCaptures({ instance, connection: conn }: LoadTarget, paths: string[], progress?: Progress, opts: LoadOptions = {}): Promise<LoadResult> {
   const units: LoadUnit[] = paths.map((path, captureId) => ({ captureId, path }));
   const threads = loadThreads(opts.threads, paths);
   const strings = new GlobalStrings();
@@ -55,9 +61,22 @@ export async function loadCaptures(conn: DuckDBConnection, paths: string[], prog
     rows += n;
     progress?.({ path: unit.path, rows, bytes });
   };
-  const results = threads > 1 ? await loadPipelined(conn, units, strings, count) : await loadUnits(conn, units, strings, count);
-  await strings.store(conn);
-  return { ...(await finish(conn, paths, results)), threads };
+  await useZstd();
+  const results =
+    threads > 1
+      ? await withWorker(units, (source) => loadFed(instance, conn, source, units, strings, count))
+      : await withLocal(units, strings, (source) => loadFed(instance, conn, source, units, null, count));
+  // One transaction (one commit) for the strings and every capture's rows.
+  await conn.run('BEGIN TRANSACTION');
+  try {
+    await strings.store(conn);
+    const done = await finish(conn, paths, results);
+    await conn.run('COMMIT');
+    return { ...done, threads };
+  } catch (err) {
+    await conn.run('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
 }
 
 /** Capture metadata rows, warnings in capture order. */
@@ -66,11 +85,21 @@ async function finish(conn: DuckDBConnection, paths: string[], results: UnitResu
   const warnings: string[] = [];
   const metas: CaptureMeta[] = [];
   let rows = 0;
-  for (const r of [...results].sort((a, b) => a.captureId - b.captureId)) {
-    rows += r.rows;
-    if (r.warning) warnings.push(r.warning);
-    metas.push(r.meta);
-    await insertCaptureMeta(conn, r.captureId, r.meta, r.warning, r.truncated);
+  // One statement and one appender for all captures: per capture, they cost more than a small capture's rows.
+  const insert = await conn.prepare(INSERT_CAPTURE);
+  const names = await conn.createAppender('syscall_names');
+  try {
+    for (const r of [...results].sort((a, b) => a.captureId - b.captureId)) {
+      rows += r.rows;
+      if (r.warning) warnings.push(r.warning);
+      metas.push(r.meta);
+      insert.bind(captureRow(r.captureId, r.meta, r.warning, r.truncated));
+      await insert.run();
+      appendSyscallNames(names, r.captureId, r.meta);
+    }
+  } finally {
+    names.closeSync();
+    insert.destroySync();
   }
   return { rows, warnings, metas };
 }
@@ -105,47 +134,47 @@ function fileSize(path: string): number {
   }
 }
 
-/** Called after every appended batch with the rows it added (and lets a caller yield or abort). */
-type OnRows = (unit: LoadUnit, rows: number, fileBytes: number) => void | Promise<void>;
-
-/** Appends the units into `conn` (tables from tableDdl()); dictionary strings get ids from `strings`. */
-async function loadUnits(conn: DuckDBConnection, units: LoadUnit[], strings: GlobalStrings, onRows?: OnRows): Promise<UnitResult[]> {
-  return withAppenders(conn, async (appenders) => {
-    const results: UnitResult[] = [];
-    for (const unit of units) results.push(await loadUnit(appenders, unit, strings, onRows));
-    return results;
-  });
+/** decodeUnits() on this thread: the batches are decoded inside DuckDB's calls for rows. */
+async function withLocal<T>(units: LoadUnit[], strings: GlobalStrings, fn: (source: MessageSource) => Promise<T>): Promise<T> {
+  const messages = decodeUnits(units, strings, false);
+  try {
+    return await fn({
+      next: () => {
+        const { value, done } = messages.next();
+        if (done) throw new Error('read past the end of the load');
+        return value;
+      },
+      taken: () => undefined,
+    });
+  } finally {
+    messages.return(undefined); // closes the file being read, if the load stopped early
+  }
 }
 
-async function loadUnit(appenders: Map<Kind, DuckDBAppender>, unit: LoadUnit, strings: GlobalStrings, onRows?: OnRows): Promise<UnitResult> {
-  return readUnit(unit, strings, async (kind, batch, state, fileBytes) => {
-    appendBatch(appenders.get(kind)!, kind, batch, unit.captureId, state);
-    await onRows?.(unit, batch.numRows, fileBytes);
-  });
-}
+const INSERT_CAPTURE =
+  'INSERT INTO capture_files VALUES ($id, $name, $path, $host, $kernel, $arch, $version, $boot, $options, $recorder, make_timestamp_ns($started::BIGINT), $warning, $truncated::UBIGINT)';
 
-async function insertCaptureMeta(conn: DuckDBConnection, id: number, meta: CaptureMeta, warning: string | null, truncatedStrings: number): Promise<void> {
+function captureRow(id: number, meta: CaptureMeta, warning: string | null, truncatedStrings: number): Record<string, DuckDBValue> {
   const name = meta.path.split('/').pop()!;
   const started = meta.recorder.started_at_ns && /^\d+$/.test(meta.recorder.started_at_ns) ? BigInt(meta.recorder.started_at_ns) : null;
-  await conn.run(
-    'INSERT INTO capture_files VALUES ($id, $name, $path, $host, $kernel, $arch, $version, $boot, $options, $recorder, make_timestamp_ns($started::BIGINT), $warning, $truncated::UBIGINT)',
-    {
-      id,
-      name,
-      path: meta.path,
-      host: String(meta.host.hostname),
-      kernel: String(meta.host.kernel ?? ''),
-      arch: String(meta.host.arch ?? ''),
-      version: meta.version,
-      boot: String(meta.host.boot_time_ns ?? ''),
-      options: JSON.stringify(meta.options),
-      recorder: JSON.stringify(meta.recorder),
-      started: started ?? 0n,
-      warning,
-      truncated: truncatedStrings,
-    },
-  );
-  const app = await conn.createAppender('syscall_names');
+  return {
+    id,
+    name,
+    path: meta.path,
+    host: String(meta.host.hostname),
+    kernel: String(meta.host.kernel ?? ''),
+    arch: String(meta.host.arch ?? ''),
+    version: meta.version,
+    boot: String(meta.host.boot_time_ns ?? ''),
+    options: JSON.stringify(meta.options),
+    recorder: JSON.stringify(meta.recorder),
+    started: started ?? 0n,
+    warning,
+    truncated: truncatedStrings,
+  };
+}
+
+function appendSyscallNames(app: DuckDBAppender, id: number, meta: CaptureMeta): void {
   const tables: [boolean, string, Record<string, string> | undefined][] = [
     [false, meta.syscalls.arch, meta.syscalls.names],
     [true, meta.syscalls.compat_arch ?? '', meta.syscalls.compat_names],
@@ -161,5 +190,4 @@ async function insertCaptureMeta(conn: DuckDBConnection, id: number, meta: Captu
       app.endRow();
     }
   }
-  app.closeSync();
 }

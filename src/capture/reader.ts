@@ -12,7 +12,7 @@ import { closeSync, constants as fsc, fstatSync, openSync, readSync, statSync } 
 import { RecordBatchFileReader, RecordBatchStreamReader, type RecordBatch, type RecordBatchReader, type Schema } from 'apache-arrow';
 import { arrowType } from './arrow-types.js';
 import { COLUMNS, FORMAT_MAJOR, META, type HostInfo, type Kind, type SyscallTable, KINDS } from './schema.js';
-import { UnsupportedCompression, useZstd } from './zstd.js';
+import { UnsupportedCompression, useZstd, zstdReady } from './zstd.js';
 import { attachBudget, BudgetError, FileBudget } from './budget.js';
 import './harden.js';
 import { CaptureError, errorMessage } from '../util/errors.js';
@@ -55,6 +55,12 @@ export class CaptureReader {
 
   static async open(path: string): Promise<CaptureReader> {
     await useZstd();
+    return CaptureReader.openSync(path);
+  }
+
+  /** open() without waiting: for callers that cannot await, once useZstd() has been awaited. */
+  static openSync(path: string): CaptureReader {
+    if (!zstdReady()) throw new Error('CaptureReader.openSync before useZstd()');
     const fd = openCaptureFile(path);
     try {
       const size = fstatSync(fd).size;

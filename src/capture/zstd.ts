@@ -8,6 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import { CompressionType, compressionRegistry } from 'apache-arrow';
+import { notePrivate } from './private-buffers.js';
 
 export interface ZstdCodec {
   name: string;
@@ -134,6 +135,7 @@ function decodeCharged(c: ZstdCodec, data: Uint8Array, declared: number): Uint8A
   budget?.charge(declared);
   const out = aligned(c.decompress(data));
   if (out.byteLength !== declared) throw new Error('ZSTD frame decoded to a size other than it declared');
+  notePrivate(out);
   return out;
 }
 
@@ -148,6 +150,11 @@ function decodeWithZeroCache(c: ZstdCodec, data: Uint8Array): Uint8Array {
   const out = decodeCharged(c, data, declared);
   if (out.byteLength >= 1024 && out.every((b) => b === 0)) zeroFrames.set(key, out.byteLength);
   return out;
+}
+
+/** Whether useZstd() has loaded the codec (CaptureReader.openSync needs it). */
+export function zstdReady(): boolean {
+  return codec !== null;
 }
 
 /** Loads the codec once and registers it with apache-arrow for both reading and writing. */

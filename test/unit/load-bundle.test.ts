@@ -56,7 +56,7 @@ async function load(mod: LoadModule, paths: string[], threads: number, shared?: 
     const old = (await conn.runAndReadAll("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'")).getRows();
     for (const [name] of old) await conn.run(`DROP TABLE "${String(name)}"`);
     await conn.run(mod.tableDdl());
-    const result = await mod.loadCaptures(conn, paths, undefined, { threads });
+    const result = await mod.loadCaptures({ instance, connection: conn }, paths, undefined, { threads });
     const names = (await conn.runAndReadAll("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY ALL")).getRows().map((r) => String(r[0]));
     const tables: Record<string, string[]> = {};
     for (const name of names) {

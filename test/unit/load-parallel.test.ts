@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { defaultThreads, loadCaptures, kindColumns, loadThreads, tableDdl, PIPELINE_MIN_BYTES, type LoadOptions, type LoadResult } from '../../src/analyze/load.js';
 import { Analysis } from '../../src/analyze/db.js';
+import { BULK_KIND, streamable } from '../../src/analyze/load-feed.js';
 import { allQueries, type NamedQuery } from '../../src/analyze/queries.js';
 import { SAMPLE_PARAMS, paramsFor } from '../support/query-params.js';
 import { KINDS } from '../../src/capture/schema.js';
@@ -33,7 +34,7 @@ async function load(paths: string[], opts: LoadOptions): Promise<Loaded> {
   const progress: number[] = [];
   try {
     await conn.run(tableDdl());
-    const result = await loadCaptures(conn, paths, (p) => progress.push(p.rows), opts);
+    const result = await loadCaptures({ instance, connection: conn }, paths, (p) => progress.push(p.rows), opts);
     const tables: Record<string, unknown> = {};
     const one = async (sql: string) => (await conn.runAndReadAll(sql)).getRows().map((r) => r.map((v) => String(v)).join('|'));
     for (const kind of KINDS) {
@@ -123,27 +124,35 @@ test('a capture cut short gives the same rows and the same warning as the sequen
   }
 });
 
-test('a capture refused inside a worker fails the load with its CaptureError and code', async () => {
+test('a capture refused inside a worker, or inside DuckDB\'s call for rows, fails the load with its CaptureError and code', async () => {
   const { dir, cleanup } = tempDir();
   try {
     const good = join(dir, 'good.arrow');
     await writeSyntheticCapture(good, { events: 300_000 });
     const bomb = join(dir, 'bomb.arrow');
     writeFileSync(bomb, await withEveryBufferAs(bombFrame(400 * 1024 * 1024), (await readTable(good)).batches.slice(0, 2)));
-    await assert.rejects(load([good, bomb], { threads: 2 }), (err: unknown) => {
-      assert.ok(err instanceof CaptureError, `a CaptureError: ${String(err)}`);
-      assert.equal(err.code, 'budget');
-      assert.match(err.message, /bomb\.arrow: refused after batch \d+: .*decodes to more than/);
-      return true;
-    });
-    const r = runCli(['analyze', good, bomb], 120_000, { CONTXRAY_LOAD_THREADS: '2' });
-    assert.equal(r.status, 3, r.stderr);
-    const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
-    assert.equal(lines.length, 1, r.stderr);
-    assert.match(lines[0]!, /^contxray: .*bomb\.arrow: refused after batch \d+: .*decodes to more than/);
+    // threads 1: the batches are decoded inside the table function DuckDB calls (load-feed.ts).
+    for (const threads of [2, 1]) {
+      await assert.rejects(load([good, bomb], { threads }), (err: unknown) => {
+        assert.ok(err instanceof CaptureError, `a CaptureError: ${String(err)}`);
+        assert.equal(err.code, 'budget');
+        assert.match(err.message, /bomb\.arrow: refused after batch \d+: .*decodes to more than/);
+        return true;
+      });
+      const r = runCli(['analyze', good, bomb, '--no-cache'], 120_000, { CONTXRAY_LOAD_THREADS: String(threads) });
+      assert.equal(r.status, 3, r.stderr);
+      const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0]!, /^contxray: .*bomb\.arrow: refused after batch \d+: .*decodes to more than/);
+    }
   } finally {
     cleanup();
   }
+});
+
+test('the bulk kind streamed through the parallel INSERT has only fixed-width columns (load-feed.ts copies those alone)', () => {
+  assert.ok(streamable(BULK_KIND), `${BULK_KIND}: ${kindColumns(BULK_KIND).map((c) => c.type).join(', ')}`);
+  assert.ok(!streamable('exec'), 'argv is a list of strings');
 });
 
 test('CONTXRAY_LOAD_THREADS that is not a whole number from 1 to 64 is a usage error', async () => {

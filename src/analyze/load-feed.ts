@@ -1,0 +1,167 @@
+/**
+ * Puts a load's decoded batches (load-part.ts messages, in file order) into the analysis
+ * database, each row once, straight into its final table:
+ * - the bulk kind (`syscall` aggregates: most rows of any capture) streams into one
+ *   `INSERT INTO ev_syscall SELECT * FROM <table function>`. DuckDB asks the table function for
+ *   the next 2048 rows from its own threads, so the costly half of a load — DuckDB compressing and
+ *   storing rows, which an appender does on the one thread that calls it — runs on every core.
+ *   Parallel insertion needs `preserve_insertion_order` off for that statement: the rows of
+ *   ev_syscall are not kept in file order (no view or query relies on the order of a table);
+ * - every other kind's batch is appended as it arrives, through an appender on a second
+ *   connection (the first is busy with the INSERT).
+ * The table function runs on this thread (DuckDB's thread waits for it) and cannot await: it
+ * takes the messages from a synchronous source — decodeUnits() itself, or the load worker's
+ * messages (load-pipeline.ts).
+ */
+import { availableParallelism } from 'node:os';
+import duckdb from '@duckdb/node-bindings';
+import { DuckDBTableFunction, USMALLINT, type DuckDBAppender, type DuckDBConnection, type DuckDBInstance } from '@duckdb/node-api';
+import { appendDecoded, captureIdColumn, checkedColumns, CHUNK, DUCK_TYPES, fillFixed, withAppenders, type GlobalStrings } from './append.js';
+import { kindColumns, WIDTH, type DecodedBatch } from './load-decode.js';
+import type { ErrorMessage, LoadMessage, LoadUnit, UnitResult } from './load-part.js';
+import type { Kind } from '../capture/schema.js';
+import { CaptureError, ContxrayError, errorMessage, OutputError, QueryError, RecorderError, SelectionError, UsageError } from '../util/errors.js';
+
+/** The kind streamed through the parallel INSERT; its columns are all fixed-width (checked by a test). */
+export const BULK_KIND: Kind = 'syscall';
+
+/** Where the messages come from: `next()` may block; `taken()` after each batch is in the database. */
+export interface MessageSource {
+  next(): LoadMessage;
+  taken(): void;
+}
+
+export type Count = (unit: LoadUnit, rows: number, bytes: number) => void;
+
+let functions = 0;
+
+/**
+ * Loads every message of `source` into the database of `conn`. `strings`: the GlobalStrings to
+ * number the batches' new strings into, when the source numbered them in another (the worker's);
+ * null when the source numbers into the load's own.
+ */
+export async function loadFed(instance: DuckDBInstance, conn: DuckDBConnection, source: MessageSource, units: LoadUnit[], strings: GlobalStrings | null, count: Count): Promise<UnitResult[]> {
+  const side = await instance.connect();
+  try {
+    return await withAppenders(side, async (appenders) => {
+      const feed = new Feed(source, appenders, units, strings, count);
+      const name = `contxray_load_${++functions}`;
+      conn.registerTableFunction(feed.tableFunction(name));
+      await conn.run('SET preserve_insertion_order = false');
+      try {
+        await conn.run(`INSERT INTO ev_${BULK_KIND} SELECT * FROM ${name}()`);
+      } catch (err) {
+        throw feed.failure ?? err;
+      } finally {
+        await conn.run('RESET preserve_insertion_order');
+      }
+      if (feed.failure) throw feed.failure;
+      if (!feed.finished) throw new CaptureError('load-failed', 'the load stopped before the last capture was read');
+      return feed.results;
+    });
+  } finally {
+    side.closeSync();
+  }
+}
+
+/** The source's messages, taken in order inside DuckDB's calls for the bulk kind's next rows. */
+class Feed {
+  readonly results: UnitResult[] = [];
+  finished = false;
+  failure: Error | null = null;
+  private current: { batch: DecodedBatch; unit: LoadUnit; bytes: number; captureIds: Uint16Array } | null = null;
+  private cursor = 0;
+  private readonly columns = kindColumns(BULK_KIND);
+
+  constructor(
+    private readonly source: MessageSource,
+    private readonly appenders: Map<Kind, DuckDBAppender>,
+    private readonly units: LoadUnit[],
+    private readonly strings: GlobalStrings | null,
+    private readonly count: Count,
+  ) {}
+
+  tableFunction(name: string): DuckDBTableFunction {
+    return DuckDBTableFunction.create({
+      name,
+      bindFunction: (bind) => {
+        bind.addResultColumn('capture_id', USMALLINT);
+        for (const c of this.columns) bind.addResultColumn(c.name, DUCK_TYPES[c.type]);
+      },
+      initFunction: (init) => init.setMaxThreads(availableParallelism()),
+      mainFunction: (info, out) => {
+        let rows = 0;
+        try {
+          if (!this.failure) rows = this.fill(out.chunk);
+        } catch (err) {
+          this.failure = err instanceof Error ? err : new Error(errorMessage(err));
+          info.setError(this.failure.message);
+        }
+        duckdb.data_chunk_set_size(out.chunk, rows);
+      },
+    });
+  }
+
+  /** The next ≤ 2048 bulk rows into `chunk`; 0 when the source is done. */
+  private fill(chunk: duckdb.DataChunk): number {
+    while (!this.current) {
+      if (this.finished) return 0;
+      this.take(this.source.next());
+    }
+    const { batch, captureIds } = this.current;
+    const n = Math.min(CHUNK, batch.rows - this.cursor);
+    const vectors = Array.from({ length: this.columns.length + 1 }, (_, i) => duckdb.data_chunk_get_vector(chunk, i));
+    fillFixed(vectors, batch, this.columns, captureIds, this.cursor, n);
+    this.cursor += n;
+    if (this.cursor >= batch.rows) this.done();
+    return n;
+  }
+
+  private take(m: LoadMessage): void {
+    if (m.type === 'batch') {
+      const unit = this.units[m.unit]!;
+      this.strings?.addAll(m.strings);
+      if (m.batch.kind === BULK_KIND) {
+        checkedColumns(m.batch);
+        this.current = { batch: m.batch, unit, bytes: m.bytes, captureIds: captureIdColumn(unit.captureId) };
+        this.cursor = 0;
+        if (m.batch.rows === 0) this.done();
+      } else {
+        appendDecoded(this.appenders.get(m.batch.kind)!, m.batch, unit.captureId);
+        this.source.taken();
+        this.count(unit, m.batch.rows, m.bytes);
+      }
+    } else if (m.type === 'unit') this.results.push(m.result);
+    else if (m.type === 'done') this.finished = true;
+    else throw fromErrorMessage(m.error);
+  }
+
+  /** The current bulk batch is all in chunks. */
+  private done(): void {
+    const { unit, batch, bytes } = this.current!;
+    this.current = null;
+    this.source.taken();
+    this.count(unit, batch.rows, bytes);
+  }
+}
+
+/** Whether a kind can stream through the parallel INSERT (fixed-width columns only). */
+export function streamable(kind: Kind): boolean {
+  return kindColumns(kind).every((c) => WIDTH[c.type] !== undefined);
+}
+
+const CLASSES: Record<string, new (code: string, message: string) => ContxrayError> = {
+  CaptureError,
+  UsageError,
+  OutputError,
+  QueryError,
+  SelectionError,
+  RecorderError,
+};
+
+/** A worker's error as the domain error it was, code and message intact. */
+function fromErrorMessage(e: ErrorMessage): Error {
+  const Class = CLASSES[e.name];
+  if (Class && e.code) return new Class(e.code, e.message);
+  return new CaptureError('load-failed', `loading failed: ${e.message}`);
+}
