@@ -181,7 +181,7 @@ function appendSyscallNames(app: DuckDBAppender, id: number, meta: CaptureMeta):
   ];
   for (const [compat, arch, names] of tables) {
     for (const [nr, name] of Object.entries(names ?? {})) {
-      if (!/^\d+$/.test(nr)) continue;
+      if (!/^(0|[1-9]\d*)$/.test(nr)) continue; // one spelling per number: "01" would name syscall 1 twice
       app.appendUSmallInt(id);
       app.appendBoolean(compat);
       app.appendInteger(Number(nr));

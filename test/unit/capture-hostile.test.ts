@@ -211,3 +211,24 @@ test('a capture without any stats record says its counters are unknown, not that
     cleanup();
   }
 });
+
+test('a syscall table naming one number twice ("1" and "01") loads one name for it: events are not counted twice', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const path = join(dir, 'dup-names.arrow');
+    await writeCaptureFromRows(path, {
+      rows: scenarioRows(),
+      syscalls: { arch: 'x86_64', names: { '0': 'read', '1': 'write', '01': 'evil', '+1': 'plus', '1e0': 'exp' } },
+    });
+    const { Analysis } = await import('../../src/analyze/db.js');
+    const an = await Analysis.open([path]);
+    try {
+      const rows = (await an.connection.runAndReadAll('SELECT nr, name FROM syscall_names WHERE NOT compat ORDER BY nr')).getRows();
+      assert.deepEqual(rows.map((r) => `${String(r[0])}=${String(r[1])}`), ['0=read', '1=write']);
+    } finally {
+      an.close();
+    }
+  } finally {
+    cleanup();
+  }
+});
