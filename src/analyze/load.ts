@@ -114,12 +114,11 @@ export function loadThreads(option: number | undefined, paths: string[]): number
 }
 
 /**
- * The pipeline when a second core is there to run it: two cores or more, a load big enough to pay
- * for the worker, and a load average below the core count. It takes ~20 % off the main thread's
- * CPU (the critical path) but adds ~25 % CPU in all (copies, messages, a second heap's GC), so on
- * a machine whose cores are all busy it measured no faster than one thread; and on many small
- * captures (100 × 100k events, per-capture main-thread costs) slower even on a quiet one
- * (docs/performance.md), hence the bound on the bytes per capture.
+ * The worker when a second core is there for it: two cores or more, captures big enough to pay
+ * for it, and a load average below the core count. DuckDB's threads store rows either way; the
+ * worker keeps the decoding off their path (10M events: 3.56 s vs 3.68 s on a quiet machine) but
+ * costs a thread's start and copies, so many small captures load faster decoded here (100 × 100k:
+ * 4.38 s vs 4.70 s; docs/performance.md), hence the bound on the bytes per capture.
  */
 export function defaultThreads(cores: number, totalBytes: number, loadAverage: number, captures = 1): number {
   return cores >= 2 && totalBytes / Math.max(1, captures) >= PIPELINE_MIN_BYTES && loadAverage < cores ? 2 : 1;
