@@ -33,6 +33,12 @@ export interface MessageSource {
 
 export type Count = (unit: LoadUnit, rows: number, bytes: number) => void;
 
+/**
+ * Table functions live in the database's catalog, not the connection's, and registering a name
+ * that is taken keeps the old function: a name must never repeat in one database, even when two
+ * copies of this module (the load bundle and load.js) load into it, so each copy draws its own prefix.
+ */
+const MODULE_ID = Math.random().toString(36).slice(2, 10);
 let functions = 0;
 
 /**
@@ -45,7 +51,7 @@ export async function loadFed(instance: DuckDBInstance, conn: DuckDBConnection, 
   try {
     return await withAppenders(side, async (appenders) => {
       const feed = new Feed(source, appenders, units, strings, count);
-      const name = `contxray_load_${++functions}`;
+      const name = `contxray_load_${MODULE_ID}_${++functions}`;
       conn.registerTableFunction(feed.tableFunction(name));
       await conn.run('SET preserve_insertion_order = false');
       try {
