@@ -44,7 +44,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { bundleLoad } from './bundle-load.mjs';
+import { bundleLoad, fromBundle } from './bundle-load.mjs';
 import { lazyUnicodeRegexps } from './lazy-unicode-regexps.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -77,12 +77,6 @@ export const INLINE = [
 const isInlined = (file) => {
   const rel = relative(SRC, file).split(sep).join('/');
   return INLINE.some((p) => (typeof p === 'string' ? p === rel : p.test(rel)));
-};
-
-/** An import of `file` from a bundle in `outDir`, as a relative specifier. */
-const fromBundle = (outDir, file) => {
-  const rel = relative(outDir, file).split(sep).join('/');
-  return rel.startsWith('.') ? rel : `./${rel}`;
 };
 
 /** Project modules: inline the listed ones, keep every other one (and every dynamic import) external. */

@@ -39,6 +39,7 @@ export const LOAD_METAFILE = join(ROOT, 'dist', 'load.bundle.meta.json');
 /** The project modules inlined (paths under dist/src): the load and the reader, none that db.js imports itself. */
 export const LOAD_INLINE = [
   'analyze/load.js',
+  'analyze/load-feed.js',
   'analyze/load-part.js',
   'analyze/load-pipeline.js',
   'capture/reader.js',
@@ -53,8 +54,8 @@ export const LOAD_PACKAGES = ['apache-arrow', 'flatbuffers', 'tslib'];
 
 const packageOf = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
 
-/** An import of `file` from a bundle in `outDir`, as a relative specifier. */
-const fromBundle = (outDir, file) => {
+/** An import of `file` from a bundle in `outDir`, as a relative specifier (bundle-cli.mjs too). */
+export const fromBundle = (outDir, file) => {
   const rel = relative(outDir, file).split(sep).join('/');
   return rel.startsWith('.') ? rel : `./${rel}`;
 };
