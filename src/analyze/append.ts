@@ -4,29 +4,15 @@
  * vectors; the few plain string values (argv, labels, addresses) are set per value — they belong
  * to rare kinds. Runs where the database is: on the main thread (load.ts, load-pipeline.ts).
  */
-import duckdb from '@duckdb/node-bindings';
-import {
-  BOOLEAN,
-  DuckDBDataChunk,
-  UBIGINT,
-  UINTEGER,
-  USMALLINT,
-  UTINYINT,
-  INTEGER,
-  BIGINT,
-  TIMESTAMP_NS,
-  VARCHAR,
-  LIST,
-  listValue,
-  type DuckDBAppender,
-  type DuckDBConnection,
-  type DuckDBType,
-  type DuckDBValue,
-} from '@duckdb/node-api';
+import type { DataChunk, Vector } from '@duckdb/node-bindings';
+import type { DuckDBAppender, DuckDBConnection, DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import { api, bindings as duckdb } from './duckdb.js';
 import { KINDS, type Column, type ColumnType, type Kind } from '../capture/schema.js';
 import { kindColumns, WIDTH, type DecodedBatch, type PlainValue } from './load-decode.js';
 
 export { GlobalStrings, StringCaps, kindColumns, type DecodeState } from './load-decode.js';
+
+const { BOOLEAN, DuckDBDataChunk, UBIGINT, UINTEGER, USMALLINT, UTINYINT, INTEGER, BIGINT, TIMESTAMP_NS, VARCHAR, LIST, listValue } = api;
 
 export const CHUNK = 2048; // DuckDB's vector size
 
@@ -124,7 +110,7 @@ export function captureIdColumn(captureId: number): Uint16Array {
  * Rows [r0, r0 + n) of the batch's fixed-width columns (and the capture id) memory-copied into
  * `vectors` (the chunk's, capture id first); n ≤ 2048. Plain-value columns are left to the caller.
  */
-export function fillFixed(vectors: duckdb.Vector[], batch: DecodedBatch, cols: Column[], captureIds: Uint16Array, r0: number, n: number): void {
+export function fillFixed(vectors: Vector[], batch: DecodedBatch, cols: Column[], captureIds: Uint16Array, r0: number, n: number): void {
   copyInto(vectors[0]!, captureIds, 0, n, 2);
   batch.columns.forEach(({ bytes, validity, validityOffset }, i) => {
     if (!bytes) return;
@@ -135,13 +121,13 @@ export function fillFixed(vectors: duckdb.Vector[], batch: DecodedBatch, cols: C
 }
 
 /** Bounds are checked here, not trusted: the copy below is a raw memcpy. */
-function copyInto(vector: duckdb.Vector, src: ArrayBufferView, row0: number, n: number, width: number): void {
+function copyInto(vector: Vector, src: ArrayBufferView, row0: number, n: number, width: number): void {
   if ((row0 + n) * width > src.byteLength) throw new Error('column buffer shorter than its row count');
   duckdb.copy_data_to_vector(vector, 0, src.buffer as ArrayBuffer, src.byteOffset + row0 * width, n * width);
 }
 
 /** Rows [start, start + n) of a validity bitmap (bit `start` is the chunk's first row). */
-function copyValidity(vector: duckdb.Vector, bits: Uint8Array, start: number, n: number): void {
+function copyValidity(vector: Vector, bits: Uint8Array, start: number, n: number): void {
   duckdb.vector_ensure_validity_writable(vector);
   if (Math.ceil((start + n) / 8) > bits.byteLength) throw new Error('validity bitmap shorter than its row count');
   if (start % 8 === 0) {

@@ -5,7 +5,8 @@
  */
 import { chmodSync, existsSync, lstatSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { DuckDBInstance, VARCHAR, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import { api } from './duckdb.js';
 // load.js (the Arrow reader, zstd, worker threads) is imported only when captures are loaded: a
 // cache hit or a lake never pays for it (docs/performance.md, "Interactive speed")
 import type { LoadResult, Progress } from './load.js';
@@ -181,7 +182,7 @@ export class Analysis {
   private run(sql: string, params?: Params) {
     if (params === undefined) return this.connection.runAndReadAll(sql);
     const types: Record<string, DuckDBType> | DuckDBType[] = Array.isArray(params) ? [] : {};
-    for (const [k, v] of Object.entries(params)) if (v === null || v === undefined) (types as Record<string, DuckDBType>)[k] = VARCHAR;
+    for (const [k, v] of Object.entries(params)) if (v === null || v === undefined) (types as Record<string, DuckDBType>)[k] = api.VARCHAR;
     const values = Array.isArray(params) ? params.map((v) => v ?? null) : Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v ?? null]));
     return this.connection.runAndReadAll(sql, values as Record<string, DuckDBValue>, types as Record<string, DuckDBType>);
   }
@@ -226,7 +227,7 @@ const MARKER = 'contxray_database';
 const DB_VERSION = `capture-format-${FORMAT_VERSION}`;
 
 async function openDuckDB(path: string, extra: Record<string, string> = {}): Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> {
-  const instance = await DuckDBInstance.create(path, { autoinstall_known_extensions: 'false', autoload_known_extensions: 'true', ...extra });
+  const instance = await api.DuckDBInstance.create(path, { autoinstall_known_extensions: 'false', autoload_known_extensions: 'true', ...extra });
   return { instance, connection: await instance.connect() };
 }
 

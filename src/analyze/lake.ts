@@ -16,10 +16,13 @@
  */
 import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
-import { LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { api } from './duckdb.js';
 import { tableDdl } from './append.js';
 import { parseHeader, QUERY_DIR, readQuery } from './queries.js';
 import { CaptureError, UsageError } from '../util/errors.js';
+
+const { LIST, VARCHAR, listValue } = api;
 
 export interface Lake {
   root: string;

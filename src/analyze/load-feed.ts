@@ -14,8 +14,9 @@
  * messages (load-pipeline.ts).
  */
 import { availableParallelism } from 'node:os';
-import duckdb from '@duckdb/node-bindings';
-import { DuckDBTableFunction, USMALLINT, type DuckDBAppender, type DuckDBConnection, type DuckDBInstance } from '@duckdb/node-api';
+import type { DataChunk } from '@duckdb/node-bindings';
+import type { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBTableFunction } from '@duckdb/node-api';
+import { api, bindings as duckdb } from './duckdb.js';
 import { appendDecoded, captureIdColumn, checkedColumns, CHUNK, DUCK_TYPES, fillFixed, withAppenders, type GlobalStrings } from './append.js';
 import { kindColumns, WIDTH, type DecodedBatch } from './load-decode.js';
 import type { ErrorMessage, LoadMessage, LoadUnit, UnitResult } from './load-part.js';
@@ -88,10 +89,10 @@ class Feed {
   ) {}
 
   tableFunction(name: string): DuckDBTableFunction {
-    return DuckDBTableFunction.create({
+    return api.DuckDBTableFunction.create({
       name,
       bindFunction: (bind) => {
-        bind.addResultColumn('capture_id', USMALLINT);
+        bind.addResultColumn('capture_id', api.USMALLINT);
         for (const c of this.columns) bind.addResultColumn(c.name, DUCK_TYPES[c.type]);
       },
       initFunction: (init) => init.setMaxThreads(availableParallelism()),
@@ -109,7 +110,7 @@ class Feed {
   }
 
   /** The next ≤ 2048 bulk rows into `chunk`; 0 when the source is done. */
-  private fill(chunk: duckdb.DataChunk): number {
+  private fill(chunk: DataChunk): number {
     while (!this.current) {
       if (this.finished) return 0;
       this.take(this.source.next());

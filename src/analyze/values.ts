@@ -1,5 +1,8 @@
 /** DuckDB values → plain JS: bigint for 64-bit integers, ns bigint for TIMESTAMP_NS, arrays for lists. */
-import {
+import type { DuckDBValue } from '@duckdb/node-api';
+import { api } from './duckdb.js';
+
+const {
   DuckDBArrayValue,
   DuckDBBlobValue,
   DuckDBDecimalValue,
@@ -12,8 +15,7 @@ import {
   DuckDBIntervalValue,
   DuckDBDateValue,
   DuckDBUUIDValue,
-  type DuckDBValue,
-} from '@duckdb/node-api';
+} = api;
 
 export function toPlain(v: DuckDBValue): unknown {
   if (v === null || typeof v !== 'object') return v;

@@ -13,7 +13,7 @@
  */
 import { closeSync, lstatSync, openSync, readFileSync, renameSync, statSync, writeSync, constants as fsc } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { version as duckdbVersion } from '@duckdb/node-api';
+import { api } from '../duckdb.js';
 import { Analysis, type OpenOptions } from '../db.js';
 import { expandCapturePaths } from '../paths.js';
 import { readQuery } from '../queries.js';
@@ -73,7 +73,7 @@ export async function openWithCache(patterns: string[], opts: CachedOpenOptions 
     return Analysis.open(paths, plain);
   }
   const dir = ensured.dir;
-  const key = keyOf({ layout: CACHE_LAYOUT, contxray: contxrayVersion(), database: FORMAT_VERSION, duckdb: duckdbVersion(), views: hashText(readQuery('views').sql), captures: before });
+  const key = keyOf({ layout: CACHE_LAYOUT, contxray: contxrayVersion(), database: FORMAT_VERSION, duckdb: api.version(), views: hashText(readQuery('views').sql), captures: before });
   const hit = await openEntry(dir, key);
   if (hit) return hit;
   return build(dir, key, paths, { stamps: before, atMs: stampedAtMs }, settings, plain);
