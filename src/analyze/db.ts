@@ -57,15 +57,16 @@ export class Analysis {
     // checkpoint at close cost more than the whole load (docs/performance.md, interactive speed).
     const dir = opts.db !== undefined ? buildDirFor(opts.db) : totalBytes(paths) < inMemoryMaxBytes() ? null : scratchDir();
     const file = dir ? join(dir, 'analysis.duckdb') : ':memory:';
-    // the loader's import runs while DuckDB opens (its main-thread work fills that wait); awaited below
+    // While DuckDB opens and creates the tables on its threads, this one imports the loader and
+    // reads small captures ahead (load.ts readAhead): most of a small capture's load fills that wait.
     const loader = importLoader();
-    loader.catch(() => {}); // a failed open throws first: its error is the one reported
-    const { instance, connection } = await openDuckDB(file);
+    const ahead = loader.then((l) => l.readAhead(paths));
+    ahead.catch(() => {}); // a failed open throws first: its error is the one reported
+    const { instance, connection } = await openDuckDB(file, {}, tableDdl());
     let load: LoadResult;
     try {
-      await connection.run(tableDdl());
       const { loadCaptures } = await loader;
-      load = await loadCaptures({ instance, connection }, paths, opts.progress);
+      load = await loadCaptures({ instance, connection }, paths, opts.progress, { ahead: await ahead });
       for (const w of load.warnings) opts.onWarning?.(w);
       await connection.run(`CREATE TABLE ${MARKER} AS SELECT $version AS version, now() AS created_at`, { version: DB_VERSION });
       // views.sql also builds the materialised container tables: here, once, so a --db file carries them
@@ -226,9 +227,20 @@ function importLoader(): Promise<typeof import('./load.js')> {
 const MARKER = 'contxray_database';
 const DB_VERSION = `capture-format-${FORMAT_VERSION}`;
 
-async function openDuckDB(path: string, extra: Record<string, string> = {}): Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> {
+/** Opens a database and connects; runs `ddl` when given (and closes again if that fails). */
+async function openDuckDB(path: string, extra: Record<string, string> = {}, ddl?: string): Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> {
   const instance = await api.DuckDBInstance.create(path, { autoinstall_known_extensions: 'false', autoload_known_extensions: 'true', ...extra });
-  return { instance, connection: await instance.connect() };
+  const connection = await instance.connect();
+  if (ddl !== undefined) {
+    try {
+      await connection.run(ddl);
+    } catch (err) {
+      connection.closeSync();
+      instance.closeSync();
+      throw err;
+    }
+  }
+  return { instance, connection };
 }
 
 /**

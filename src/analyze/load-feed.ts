@@ -47,11 +47,18 @@ let functions = 0;
  * number the batches' new strings into, when the source numbered them in another (the worker's);
  * null when the source numbers into the load's own.
  */
-export async function loadFed(instance: DuckDBInstance, conn: DuckDBConnection, source: MessageSource, units: LoadUnit[], strings: GlobalStrings | null, count: Count): Promise<UnitResult[]> {
+export async function loadFed(instance: DuckDBInstance, conn: DuckDBConnection, source: MessageSource, units: LoadUnit[], strings: GlobalStrings | null, count: Count, opts: FeedOptions = {}): Promise<UnitResult[]> {
+  if (opts.parallel === false) {
+    return withAppenders(conn, async (appenders) => {
+      const feed = new Feed(source, appenders, units, strings, count, false);
+      feed.drain();
+      return feed.results;
+    });
+  }
   const side = await instance.connect();
   try {
     return await withAppenders(side, async (appenders) => {
-      const feed = new Feed(source, appenders, units, strings, count);
+      const feed = new Feed(source, appenders, units, strings, count, true);
       const name = `contxray_load_${MODULE_ID}_${++functions}`;
       conn.registerTableFunction(feed.tableFunction(name));
       await conn.run('SET preserve_insertion_order = false');
@@ -71,6 +78,15 @@ export async function loadFed(instance: DuckDBInstance, conn: DuckDBConnection, 
   }
 }
 
+export interface FeedOptions {
+  /**
+   * false: every kind through its appender on `conn`, the bulk kind too (no table function, no
+   * second connection). For small loads, where the parallel INSERT's set-up costs more than storing
+   * the rows on one core (load.ts SMALL_LOAD_BYTES).
+   */
+  parallel?: boolean;
+}
+
 /** The source's messages, taken in order inside DuckDB's calls for the bulk kind's next rows. */
 class Feed {
   readonly results: UnitResult[] = [];
@@ -86,7 +102,14 @@ class Feed {
     private readonly units: LoadUnit[],
     private readonly strings: GlobalStrings | null,
     private readonly count: Count,
+    /** Whether the bulk kind streams through tableFunction() (else it is appended like the rest). */
+    private readonly streamBulk: boolean,
   ) {}
+
+  /** Every message into the appenders, when the bulk kind is not streamed. */
+  drain(): void {
+    while (!this.finished) this.take(this.source.next());
+  }
 
   tableFunction(name: string): DuckDBTableFunction {
     return api.DuckDBTableFunction.create({
@@ -128,7 +151,7 @@ class Feed {
     if (m.type === 'batch') {
       const unit = this.units[m.unit]!;
       this.strings?.addAll(m.strings);
-      if (m.batch.kind === BULK_KIND) {
+      if (m.batch.kind === BULK_KIND && this.streamBulk) {
         checkedColumns(m.batch);
         this.current = { batch: m.batch, unit, bytes: m.bytes, captureIds: captureIdColumn(unit.captureId) };
         this.cursor = 0;

@@ -15,7 +15,7 @@ import type { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBValue } fr
 import { GlobalStrings, kindColumns, tableDdl } from './append.js';
 import { loadFed, type MessageSource } from './load-feed.js';
 import { withWorker } from './load-pipeline.js';
-import { decodeUnits, type LoadUnit, type UnitResult } from './load-part.js';
+import { decodeUnits, type LoadMessage, type LoadUnit, type UnitResult } from './load-part.js';
 import { useZstd } from '../capture/zstd.js';
 import type { CaptureMeta } from '../capture/reader.js';
 import { UsageError } from '../util/errors.js';
@@ -26,6 +26,8 @@ export interface LoadResult {
   rows: number;
   /** JavaScript threads that decoded: 1 (this one) or 2 (a worker decoding ahead). DuckDB's threads store rows either way. */
   threads: number;
+  /** Whether the captures were small, read and decoded before the load (readAhead). */
+  readAhead: boolean;
   warnings: string[];
   metas: CaptureMeta[];
 }
@@ -40,10 +42,26 @@ export interface LoadOptions {
    * small to gain from it.
    */
   threads?: number;
+  /** What readAhead() returned for these paths, when the caller started it earlier (null: not small). */
+  ahead?: ReadAhead | null;
+}
+
+/** Small captures, read and decoded before the load (readAhead). */
+export interface ReadAhead {
+  strings: GlobalStrings;
+  messages: LoadMessage[];
+  /** What reading threw after the last message, thrown again where the load reaches it. */
+  failure: unknown;
 }
 
 /** Below this much capture per file, the worker costs more than it saves (many small files: 0.95× on a quiet machine). */
 export const PIPELINE_MIN_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Below this much capture in all, a load is small: read and decoded ahead (readAhead), every kind
+ * appended on this thread (load-feed.ts FeedOptions), no parallel INSERT.
+ */
+export const SMALL_LOAD_BYTES = 1024 * 1024;
 
 /** The database a load goes into: its tables created with tableDdl(); the pipeline opens a second connection. */
 export interface LoadTarget {
@@ -53,17 +71,19 @@ export interface LoadTarget {
 
 /** Loads captures into an open database whose tables were created with tableDdl(). */
 export async function loadCaptures({ instance, connection: conn }: LoadTarget, paths: string[], progress?: Progress, opts: LoadOptions = {}): Promise<LoadResult> {
-  const units: LoadUnit[] = paths.map((path, captureId) => ({ captureId, path }));
-  const threads = loadThreads(opts.threads, paths);
-  const strings = new GlobalStrings();
+  const units = unitsOf(paths);
+  const ahead = opts.ahead !== undefined ? opts.ahead : await readAhead(paths, opts);
+  const threads = ahead ? 1 : loadThreads(opts.threads, paths);
+  const strings = ahead?.strings ?? new GlobalStrings();
   let rows = 0;
   const count = (unit: LoadUnit, n: number, bytes: number) => {
     rows += n;
     progress?.({ path: unit.path, rows, bytes });
   };
   await useZstd();
-  const results =
-    threads > 1
+  const results = ahead
+    ? await loadFed(instance, conn, replay(ahead), units, null, count, { parallel: false })
+    : threads > 1
       ? await withWorker(units, (source) => loadFed(instance, conn, source, units, strings, count))
       : await withLocal(units, strings, (source) => loadFed(instance, conn, source, units, null, count));
   // One transaction (one commit) for the strings and every capture's rows.
@@ -72,7 +92,7 @@ export async function loadCaptures({ instance, connection: conn }: LoadTarget, p
     await strings.store(conn);
     const done = await finish(conn, paths, results);
     await conn.run('COMMIT');
-    return { ...done, threads };
+    return { ...done, threads, readAhead: ahead !== null };
   } catch (err) {
     await conn.run('ROLLBACK').catch(() => undefined);
     throw err;
@@ -80,7 +100,7 @@ export async function loadCaptures({ instance, connection: conn }: LoadTarget, p
 }
 
 /** Capture metadata rows, warnings in capture order. */
-async function finish(conn: DuckDBConnection, paths: string[], results: UnitResult[]): Promise<Omit<LoadResult, 'threads'>> {
+async function finish(conn: DuckDBConnection, paths: string[], results: UnitResult[]): Promise<Omit<LoadResult, 'threads' | 'readAhead'>> {
   if (results.length !== paths.length) throw new Error(`loaded ${results.length} of ${paths.length} captures`);
   const warnings: string[] = [];
   const metas: CaptureMeta[] = [];
@@ -108,7 +128,7 @@ async function finish(conn: DuckDBConnection, paths: string[], results: UnitResu
 export function loadThreads(option: number | undefined, paths: string[]): number {
   const env = process.env.CONTXRAY_LOAD_THREADS;
   const asked = option ?? (env !== undefined && env !== '' ? Number(env) : undefined);
-  if (asked === undefined) return defaultThreads(availableParallelism(), paths.reduce((n, p) => n + fileSize(p), 0), loadavg()[0]!, paths.length);
+  if (asked === undefined) return defaultThreads(availableParallelism(), totalBytes(paths), loadavg()[0]!, paths.length);
   if (!Number.isInteger(asked) || asked < 1 || asked > 64) throw new UsageError('bad-threads', `CONTXRAY_LOAD_THREADS must be a whole number from 1 to 64 (got ${String(option ?? env)})`);
   return Math.min(asked, 2);
 }
@@ -122,6 +142,10 @@ export function loadThreads(option: number | undefined, paths: string[]): number
  */
 export function defaultThreads(cores: number, totalBytes: number, loadAverage: number, captures = 1): number {
   return cores >= 2 && totalBytes / Math.max(1, captures) >= PIPELINE_MIN_BYTES && loadAverage < cores ? 2 : 1;
+}
+
+function totalBytes(paths: string[]): number {
+  return paths.reduce((n, p) => n + fileSize(p), 0);
 }
 
 /** Size for planning only; the reader checks the file itself and names what is wrong with it. */
@@ -148,6 +172,51 @@ async function withLocal<T>(units: LoadUnit[], strings: GlobalStrings, fn: (sour
   } finally {
     messages.return(undefined); // closes the file being read, if the load stopped early
   }
+}
+
+/**
+ * Small captures read and decoded now, into memory (tens of MB at most), yielding to the event loop
+ * between batches: db.ts starts this while DuckDB opens and creates the tables, so the decoding, most
+ * of a small capture's load, runs while DuckDB's threads do that. null when the captures are not
+ * small, or a thread count was asked for: they are decoded during the load, as DuckDB asks for rows.
+ */
+export async function readAhead(paths: string[], opts: LoadOptions = {}): Promise<ReadAhead | null> {
+  if (!isSmall(paths, opts)) return null;
+  await useZstd();
+  const strings = new GlobalStrings();
+  const messages: LoadMessage[] = [];
+  let failure: unknown = null;
+  try {
+    for (const m of decodeUnits(unitsOf(paths), strings, false)) {
+      messages.push(m);
+      if (m.type === 'batch') await new Promise(setImmediate);
+    }
+  } catch (err) {
+    failure = err;
+  }
+  return { strings, messages, failure };
+}
+
+/** readAhead()'s messages as a load's source: the same messages, then the same failure, as decodeUnits() itself. */
+function replay({ messages, failure }: ReadAhead): MessageSource {
+  let next = 0;
+  return {
+    next: () => {
+      if (next < messages.length) return messages[next++]!;
+      throw failure ?? new Error('read past the end of the load');
+    },
+    taken: () => undefined,
+  };
+}
+
+/** Small, and no thread count asked for (`threads`, CONTXRAY_LOAD_THREADS: those choose the other paths, for any size). */
+function isSmall(paths: string[], opts: LoadOptions): boolean {
+  const env = process.env.CONTXRAY_LOAD_THREADS;
+  return opts.threads === undefined && (env === undefined || env === '') && paths.length > 0 && totalBytes(paths) < SMALL_LOAD_BYTES;
+}
+
+function unitsOf(paths: string[]): LoadUnit[] {
+  return paths.map((path, captureId) => ({ captureId, path }));
 }
 
 const INSERT_CAPTURE =

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { defaultThreads, loadCaptures, kindColumns, loadThreads, tableDdl, PIPELINE_MIN_BYTES, type LoadOptions, type LoadResult } from '../../src/analyze/load.js';
+import { defaultThreads, loadCaptures, kindColumns, loadThreads, tableDdl, PIPELINE_MIN_BYTES, SMALL_LOAD_BYTES, type LoadOptions, type LoadResult } from '../../src/analyze/load.js';
 import { Analysis } from '../../src/analyze/db.js';
 import { BULK_KIND, streamable } from '../../src/analyze/load-feed.js';
 import { allQueries, type NamedQuery } from '../../src/analyze/queries.js';
@@ -145,6 +145,61 @@ test('a capture refused inside a worker, or inside DuckDB\'s call for rows, fail
       assert.equal(lines.length, 1, r.stderr);
       assert.match(lines[0]!, /^contxray: .*bomb\.arrow: refused after batch \d+: .*decodes to more than/);
     }
+  } finally {
+    cleanup();
+  }
+});
+
+test('small captures, read ahead and appended on this thread, hold exactly what the streamed load makes', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const paths = ['a', 'b', 'c', 'd'].map((n) => join(dir, `${n}.arrow`));
+    await writeSyntheticCapture(paths[0]!, { events: 20_000, seed: 5, hostname: 'host-a' });
+    await writeScenario(paths[1]!, 'host-b');
+    await writeLongStrings(paths[2]!);
+    await writeSyntheticCapture(paths[3]!, { events: 20_000, seed: 6, hostname: 'host-d' });
+    truncateSync(paths[3]!, Math.floor(statSync(paths[3]!).size * 0.7));
+    assert.ok(paths.reduce((n, p) => n + statSync(p).size, 0) < SMALL_LOAD_BYTES, 'small enough to be read ahead');
+    const streamed = await load(paths, { threads: 1 });
+    const ahead = await load(paths, {});
+    assert.equal(ahead.result.readAhead, true, 'the default for a small load: read ahead');
+    assert.equal(streamed.result.readAhead, false, 'a thread count asked for: the streamed load');
+    assert.deepEqual(ahead.tables, streamed.tables);
+    assert.equal(ahead.result.rows, streamed.result.rows);
+    assert.equal(ahead.result.warnings.length, 1, 'the cut capture');
+    assert.deepEqual(ahead.result.warnings, streamed.result.warnings);
+    assert.deepEqual(ahead.result.metas, streamed.result.metas);
+    assert.deepEqual(ahead.progress, streamed.progress);
+    // a load over the size is not read ahead (decoded as DuckDB asks for rows)
+    const big = join(dir, 'big.arrow');
+    await writeSyntheticCapture(big, { events: 150_000, seed: 8 });
+    assert.ok(statSync(big).size >= SMALL_LOAD_BYTES);
+    assert.equal((await load([big], {})).result.readAhead, false);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a small capture refused while it is read ahead fails the load with its CaptureError and code, in-process and as exit 3', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const good = join(dir, 'good.arrow');
+    // big enough buffers that the writer keeps the (bomb) frames, small enough to be read ahead
+    await writeSyntheticCapture(good, { events: 5_000 });
+    const bomb = join(dir, 'bomb.arrow');
+    writeFileSync(bomb, await withEveryBufferAs(bombFrame(400 * 1024 * 1024), (await readTable(good)).batches.slice(0, 2)));
+    assert.ok(statSync(good).size + statSync(bomb).size < SMALL_LOAD_BYTES, 'small enough to be read ahead');
+    await assert.rejects(load([good, bomb], {}), (err: unknown) => {
+      assert.ok(err instanceof CaptureError, `a CaptureError: ${String(err)}`);
+      assert.equal(err.code, 'budget');
+      assert.match(err.message, /bomb\.arrow: refused after batch \d+: .*decodes to more than/);
+      return true;
+    });
+    const r = runCli(['analyze', good, bomb, '--no-cache'], 120_000, { CONTXRAY_LOAD_THREADS: '' });
+    assert.equal(r.status, 3, r.stderr);
+    const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0]!, /^contxray: .*bomb\.arrow: refused after batch \d+: .*decodes to more than/);
   } finally {
     cleanup();
   }
