@@ -3,9 +3,12 @@
  * {seconds, rssMb} of the measured step only (RSS is the process peak).
  */
 import { mkdirSync } from 'node:fs';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { api } from '../src/analyze/duckdb.js';
 import { Analysis } from '../src/analyze/db.js';
 import { KINDS } from '../src/capture/schema.js';
+
+// the copy of DuckDB's JavaScript contxray runs (src/analyze/duckdb.ts), not a second one
+const { DuckDBInstance } = api;
 
 const [mode, a, b] = process.argv.slice(2);
 const report = (seconds: number) => console.log(JSON.stringify({ seconds, rssMb: process.resourceUsage().maxRSS / 1024 }));

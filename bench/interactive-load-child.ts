@@ -10,9 +10,12 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { api } from '../src/analyze/duckdb.js';
 import { Analysis } from '../src/analyze/db.js';
 import { KINDS } from '../src/capture/schema.js';
+
+// the copy of DuckDB's JavaScript contxray runs (src/analyze/duckdb.ts), not a second one
+const { DuckDBInstance } = api;
 
 const [mode, ...args] = process.argv.slice(2);
 const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;

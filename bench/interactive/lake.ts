@@ -14,13 +14,16 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { api } from '../../src/analyze/duckdb.js';
 import { openAnalysis } from '../../src/analyze/db.js';
 import { scanLake } from '../../src/analyze/lake.js';
 import { exportParquet } from '../../src/cli/export.js';
 import { privateTempDir, removeTempDir } from '../../src/util/outfile.js';
 import { writeSyntheticCapture } from '../../test/support/synthetic.js';
 import { interleave, median, opt, printRatios, timeCommand, type CommandRun } from '../lib/measure.js';
+
+// the copy of DuckDB's JavaScript contxray runs (src/analyze/duckdb.ts), not a second one
+const { DuckDBInstance } = api;
 
 const BIN = fileURLToPath(new URL('../../../bin/contxray.js', import.meta.url));
 const DAY_NS = 86_400_000_000_000n;

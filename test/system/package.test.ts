@@ -22,6 +22,7 @@ const ALLOWED: RegExp[] = [
   /^bin\/contxray\.js$/,
   /^dist\/src\/.+\.(js|js\.map|d\.ts)$/,
   /^dist\/src\/cli\/main\.bundle\.(cjs|cache)$/, // the start-up bundle as CommonJS and its V8 code cache (scripts/bundle-cli.mjs)
+  /^dist\/src\/analyze\/duckdb-api\.bundle\.(cjs|cache)$/, // DuckDB's JavaScript as one script and its V8 code cache (scripts/bundle-duckdb.mjs)
   /^queries\/.+\.sql$/,
   /^reports\/templates\/[a-z-]+\.(hbs|css|js)$/,
   /^data\/.+\.json$/,
@@ -65,6 +66,8 @@ test('npm pack holds exactly the run-time files, the prebuild and the source-bui
     'dist/src/cli/main.bundle.cjs', // what bin/contxray.js loads, with its code cache (scripts/bundle-cli.mjs)
     'dist/src/cli/main.bundle.cache',
     'dist/src/cli/main.bundle.js', // … or, without require(esm), this
+    'dist/src/analyze/duckdb-api.bundle.cjs', // what src/analyze/duckdb.ts loads, with its code cache (scripts/bundle-duckdb.mjs)
+    'dist/src/analyze/duckdb-api.bundle.cache',
     'dist/src/index.js',
     'dist/src/index.d.ts',
     PREBUILD,

@@ -9,10 +9,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { api } from '../../src/analyze/duckdb.js';
 import { openAnalysis, type Analysis } from '../../src/analyze/db.js';
 import { writeMultiContainerCapture } from '../support/samples.js';
 import { writeScenario, tempDir } from '../helpers/captures.js';
+
+// the copy of DuckDB's JavaScript contxray runs (src/analyze/duckdb.ts), not a second one
+const { DuckDBInstance } = api;
 
 const TABLES = ['materialised_cgroup_containers', 'materialised_container_records', 'materialised_containers'];
 

@@ -14,11 +14,15 @@ import { readFileSync, statSync, truncateSync, copyFileSync, writeFileSync } fro
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { api } from '../../src/analyze/duckdb.js';
+import type { DuckDBInstance as Instance } from '@duckdb/node-api';
 import * as unbundled from '../../src/analyze/load.js';
 import { CaptureError } from '../../src/util/errors.js';
 import { writeSyntheticCapture } from '../support/synthetic.js';
 import { BIN, tempDir, testCacheHome, writeScenario } from '../helpers/captures.js';
+
+// the copy of DuckDB's JavaScript contxray runs (src/analyze/duckdb.ts), not a second one
+const { DuckDBInstance } = api;
 
 type LoadModule = typeof unbundled;
 const DIST = new URL('../../', import.meta.url);
@@ -49,7 +53,7 @@ interface Loaded {
 }
 
 /** Loads with `mod` into a fresh in-memory database; every table, every row, in a fixed order. */
-async function load(mod: LoadModule, paths: string[], threads: number, shared?: DuckDBInstance): Promise<Loaded> {
+async function load(mod: LoadModule, paths: string[], threads: number, shared?: Instance): Promise<Loaded> {
   const instance = shared ?? (await DuckDBInstance.create(':memory:'));
   const conn = await instance.connect();
   try {
@@ -70,7 +74,7 @@ async function load(mod: LoadModule, paths: string[], threads: number, shared?: 
 }
 
 /** The outcome of loading `path` with `mod`: what it loaded, or the error's class and message. */
-async function outcome(mod: LoadModule, path: string, shared?: DuckDBInstance): Promise<string> {
+async function outcome(mod: LoadModule, path: string, shared?: Instance): Promise<string> {
   try {
     const l = await load(mod, [path], 1, shared);
     return `loaded ${l.rows} rows ${l.warnings.join(' ')}`;

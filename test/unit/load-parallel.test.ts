@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { api } from '../../src/analyze/duckdb.js';
 import { defaultThreads, loadCaptures, kindColumns, loadThreads, tableDdl, PIPELINE_MIN_BYTES, SMALL_LOAD_BYTES, type LoadOptions, type LoadResult } from '../../src/analyze/load.js';
 import { Analysis } from '../../src/analyze/db.js';
 import { BULK_KIND, streamable } from '../../src/analyze/load-feed.js';
@@ -20,6 +20,9 @@ import { writeSyntheticCapture } from '../support/synthetic.js';
 import { CLIENT_ID, scenarioRows, T0, tempDir, WEB_ID, writeScenario } from '../helpers/captures.js';
 import { bombFrame, readTable, runCli, withEveryBufferAs } from '../helpers/crafted-captures.js';
 import { CaptureError } from '../../src/util/errors.js';
+
+// the copy of DuckDB's JavaScript contxray runs (src/analyze/duckdb.ts), not a second one
+const { DuckDBInstance } = api;
 
 interface Loaded {
   result: LoadResult;

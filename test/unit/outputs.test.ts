@@ -9,10 +9,13 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { api } from '../../src/analyze/duckdb.js';
 import { CaptureWriter } from '../../src/capture/writer.js';
 import { BIN, cli, tempDir, writeScenario } from '../helpers/captures.js';
 import { IS_ROOT, requireOrSkip } from '../helpers/env.js';
+
+// the copy of DuckDB's JavaScript contxray runs (src/analyze/duckdb.ts), not a second one
+const { DuckDBInstance } = api;
 
 const work = tempDir('contxray-outputs-');
 const good = join(work.dir, 'good.arrow');
