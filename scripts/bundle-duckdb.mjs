@@ -41,7 +41,8 @@ export async function bundleDuckdb({ outfile = DUCKDB_OUTFILE } = {}) {
   });
   const text = result.outputFiles[0].text;
   const id = createHash('sha256').update(text).digest('hex');
-  writeFileSync(outfile, `(function (exports, require, module, __filename, __dirname) {${text}\n})\n//# contxray-build ${id}\n`);
+  const { wrapBundle } = await import(pathToFileURL(join(ROOT, 'dist', 'src', 'util', 'cached-script.js')).href);
+  writeFileSync(outfile, wrapBundle(text, id));
   rmSync(duckdbCacheFile(outfile), { force: true });
   makeCodeCache(outfile);
 }

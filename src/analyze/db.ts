@@ -5,6 +5,7 @@
  */
 import { chmodSync, existsSync, lstatSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection, DuckDBInstance, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { api } from './duckdb.js';
 // load.js (the Arrow reader, zstd, worker threads) is imported only when captures are loaded: a
@@ -18,6 +19,7 @@ import { toPlain } from './values.js';
 import { CaptureError, ContxrayError, OutputError, UsageError, errorMessage } from '../util/errors.js';
 import { PRIVATE_FILE, describeExisting, placeFile, privateTempDir, removeTempDir } from '../util/outfile.js';
 import { FORMAT_VERSION } from '../capture/schema.js';
+import { loadCachedScript, type CachedScript } from '../util/cached-script.js';
 
 export interface OpenOptions {
   /** Keep the loaded database in this file; reopened without reloading when it exists. */
@@ -57,12 +59,13 @@ export class Analysis {
     // checkpoint at close cost more than the whole load (docs/performance.md, interactive speed).
     const dir = opts.db !== undefined ? buildDirFor(opts.db) : totalBytes(paths) < inMemoryMaxBytes() ? null : scratchDir();
     const file = dir ? join(dir, 'analysis.duckdb') : ':memory:';
-    // While DuckDB opens and creates the tables on its threads, this one imports the loader and
-    // reads small captures ahead (load.ts readAhead): most of a small capture's load fills that wait.
-    const loader = importLoader();
+    // While DuckDB opens and creates the tables on its threads, this one loads the loader and reads
+    // small captures ahead (load.ts readAhead): most of a small capture's load fills that wait.
+    const opening = openDuckDB(file, {}, tableDdl());
+    const loader = (async () => importLoader())(); // runs now, after DuckDB has started opening
     const ahead = loader.then((l) => l.readAhead(paths));
     ahead.catch(() => {}); // a failed open throws first: its error is the one reported
-    const { instance, connection } = await openDuckDB(file, {}, tableDdl());
+    const { instance, connection } = await opening;
     let load: LoadResult;
     try {
       const { loadCaptures } = await loader;
@@ -213,14 +216,31 @@ export class Analysis {
 const onClose = new WeakMap<DuckDBConnection, () => void>();
 
 /**
- * load.bundle.js: load.js with the Arrow IPC reader in one module (scripts/bundle-load.mjs, built
- * by `npm run build`) instead of ~160 (apache-arrow's index alone is 146), ~0.1 s of a small
- * capture's command (docs/performance.md, "Small captures"). load.js itself without the build step.
+ * The capture load as one script (scripts/bundle-load.mjs, built by `npm run build`): load.js with
+ * the Arrow IPC reader in one module instead of ~160 (apache-arrow's index alone is 146), ~0.1 s of
+ * a small capture's command (docs/performance.md, "Small captures"). As CommonJS with the V8 code
+ * cache the build made after a representative load (src/util/cached-script.ts): it requires the
+ * project modules it shares with db.js (error classes, append.js, duckdb.js) — ES modules, so that
+ * needs require(esm), Node ≥ 20.19. Without it, the same bundle as an ES module, without cache;
+ * without the build step, load.js itself.
  */
+const LOAD_BUNDLE_CJS = fileURLToPath(new URL('./load.bundle.cjs', import.meta.url));
 const LOAD_BUNDLE = new URL('./load.bundle.js', import.meta.url);
+let loadBundle: CachedScript<LoadModule> | null | undefined;
 
-function importLoader(): Promise<typeof import('./load.js')> {
-  return existsSync(LOAD_BUNDLE) ? (import(LOAD_BUNDLE.href) as Promise<typeof import('./load.js')>) : import('./load.js');
+type LoadModule = typeof import('./load.js');
+
+/** The CommonJS load bundle as this process compiled it (null: not used); scripts/bundle-load.mjs makes its cache from it. */
+export function loadBundleScript(): CachedScript<LoadModule> | null {
+  return loadBundle ?? null;
+}
+
+function importLoader(): Promise<LoadModule> {
+  if ((process.features as { require_module?: boolean }).require_module) {
+    loadBundle ??= loadCachedScript<LoadModule>(LOAD_BUNDLE_CJS, 'load');
+    if (loadBundle) return Promise.resolve(loadBundle.exports);
+  }
+  return existsSync(LOAD_BUNDLE) ? (import(LOAD_BUNDLE.href) as Promise<LoadModule>) : import('./load.js');
 }
 
 /** The table that marks a database contxray built, and the version of its layout. */

@@ -37,8 +37,8 @@ export async function ensurePrebuild(): Promise<string> {
 /** Compiles src/ the way `npm run build:package` does (into dist/src, with declarations). */
 export async function buildPackageJs(): Promise<void> {
   await run(process.execPath, [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], 10 * 60_000);
-  await run(process.execPath, [join(REPO_ROOT, 'scripts', 'bundle-cli.mjs')], 10 * 60_000);
-  await run(process.execPath, [join(REPO_ROOT, 'scripts', 'bundle-duckdb.mjs')], 10 * 60_000); // as build:package does
+  await run(process.execPath, [join(REPO_ROOT, 'scripts', 'bundle-duckdb.mjs')], 10 * 60_000);
+  await run(process.execPath, [join(REPO_ROOT, 'scripts', 'bundle-cli.mjs')], 10 * 60_000); // as build:package does
 }
 
 export interface PackEntry {

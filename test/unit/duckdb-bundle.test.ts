@@ -43,7 +43,7 @@ function copy(name: string, spoil?: (cache: Buffer) => Buffer | null): string {
 test('this process runs DuckDB from the build bundle, with its code cache', async () => {
   assert.ok(apiBundle, 'the bundle loaded (npm run build makes it)');
   assert.equal(apiBundle.cached, true, 'V8 took the code cache');
-  assert.equal(api, apiBundle.api);
+  assert.equal(api, apiBundle.exports);
   assert.equal(await answers(api), 42);
 });
 
@@ -61,7 +61,7 @@ test('a copy with its cache loads cached; a stale, damaged or missing cache comp
     const loaded = loadApiBundle(copy(name, spoil));
     assert.ok(loaded, name);
     assert.equal(loaded.cached, false, `${name}: not used`);
-    assert.equal(await answers(loaded.api), 42, `${name}: the bundle still runs`);
+    assert.equal(await answers(loaded.exports), 42, `${name}: the bundle still runs`);
   }
 });
 

@@ -13,11 +13,12 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync, truncateSync, copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { api } from '../../src/analyze/duckdb.js';
 import type { DuckDBInstance as Instance } from '@duckdb/node-api';
 import * as unbundled from '../../src/analyze/load.js';
 import { CaptureError } from '../../src/util/errors.js';
+import { loadCachedScript } from '../../src/util/cached-script.js';
 import { writeSyntheticCapture } from '../support/synthetic.js';
 import { BIN, tempDir, testCacheHome, writeScenario } from '../helpers/captures.js';
 
@@ -27,7 +28,9 @@ const { DuckDBInstance } = api;
 type LoadModule = typeof unbundled;
 const DIST = new URL('../../', import.meta.url);
 const BUNDLE = new URL('src/analyze/load.bundle.js', DIST);
-let bundled: LoadModule;
+const CJS_BUNDLE = fileURLToPath(new URL('src/analyze/load.bundle.cjs', DIST));
+/** Both bundles of the load: the ES module one, and the CommonJS one with its code cache (what analyze runs on Node ≥ 20.19). */
+let bundles: [string, LoadModule][];
 const PRELOAD = pathToFileURL(join(import.meta.dirname, '../helpers/import-log.js')).href;
 
 const work = tempDir('contxray-load-bundle-');
@@ -36,7 +39,12 @@ const synthetic = join(work.dir, 'synthetic.arrow');
 const cut = join(work.dir, 'cut.arrow');
 
 before(async () => {
-  bundled = (await import(BUNDLE.href)) as LoadModule;
+  const cjs = loadCachedScript<LoadModule>(CJS_BUNDLE, 'load');
+  assert.ok(cjs?.cached, 'the CommonJS bundle loads with its code cache');
+  bundles = [
+    ['ES module bundle', (await import(BUNDLE.href)) as LoadModule],
+    ['CommonJS bundle', cjs.exports],
+  ];
   await writeScenario(scenario);
   await writeSyntheticCapture(synthetic, { events: 20_000 });
   copyFileSync(synthetic, cut);
@@ -87,11 +95,10 @@ for (const threads of [1, 2]) {
   test(`the bundled load makes the same tables as load.js (${threads === 1 ? 'on this thread' : 'pipelined, its worker started from the bundle'})`, async () => {
     const paths = [scenario, synthetic, cut];
     const want = await load(unbundled, paths, threads);
-    const got = await load(bundled, paths, threads);
     assert.equal(want.threads, threads);
     assert.ok(want.tables.ev_syscall!.length > 1000 && want.tables.ev_container!.length > 0, 'the captures hold events of several kinds');
     assert.equal(want.warnings.length, 1, 'the cut capture was recovered with a warning');
-    assert.deepEqual(got, want);
+    for (const [name, bundled] of bundles) assert.deepEqual(await load(bundled, paths, threads), want, name);
   });
 }
 
@@ -102,7 +109,7 @@ test('a capture the reader refuses fails the same way through the bundle, with t
   for (const path of [missing, notArrow]) {
     const want = await outcome(unbundled, path);
     assert.match(want, /^CaptureError: /);
-    assert.equal(await outcome(bundled, path), want);
+    for (const [name, bundled] of bundles) assert.equal(await outcome(bundled, path), want, name);
   }
 });
 
@@ -122,23 +129,38 @@ test('damaged Arrow metadata is refused through the bundle as through load.js (t
     bytes.writeUInt32LE(0x7ffffff0, at);
     writeFileSync(damaged, bytes);
     const want = await outcome(unbundled, damaged, instance);
-    assert.equal(await outcome(bundled, damaged, instance), want, `word at ${at}`);
+    for (const [name, bundled] of bundles) assert.equal(await outcome(bundled, damaged, instance), want, `${name}, word at ${at}`);
     if (/damaged Arrow message metadata/.test(want)) refusedByHardening++;
   }
   instance.closeSync();
   assert.ok(refusedByHardening > 0, 'some damaged length reached the hardened check');
 });
 
-test('a real analyze loads captures through the bundle: no apache-arrow module, no unbundled reader', () => {
+/** A real `analyze` with the import log (and CONTXRAY_DEBUG: it names any fallback); every module it loaded. */
+function realAnalyze(nodeFlags: string[] = []): { stderr: string; modules: string[] } {
   const log = join(work.dir, 'imports.log');
-  const r = spawnSync(process.execPath, ['--import', PRELOAD, BIN, 'analyze', scenario, '-q', 'top-syscalls', '-f', 'csv', '--no-cache'], {
+  const r = spawnSync(process.execPath, [...nodeFlags, '--import', PRELOAD, BIN, 'analyze', scenario, '-q', 'top-syscalls', '-f', 'csv', '--no-cache'], {
     encoding: 'utf8',
     timeout: 60_000,
-    env: { ...process.env, XDG_CACHE_HOME: testCacheHome(), NO_COLOR: '1', CONTXRAY_IMPORT_LOG: log },
+    env: { ...process.env, XDG_CACHE_HOME: testCacheHome(), NO_COLOR: '1', CONTXRAY_IMPORT_LOG: log, CONTXRAY_DEBUG: '1' },
   });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^host,/);
-  const modules = readFileSync(log, 'utf8').trim().split('\n').map((line) => decodeURIComponent(line.split(' ')[2]!));
-  assert.ok(modules.some((m) => m.endsWith('/dist/src/analyze/load.bundle.js')), 'the bundle was loaded');
-  assert.deepEqual(modules.filter((m) => /\/node_modules\/(apache-arrow|flatbuffers|tslib)\/|\/dist\/src\/(capture\/reader|analyze\/load)\.js$/.test(m)), []);
+  return { stderr: r.stderr, modules: readFileSync(log, 'utf8').trim().split('\n').map((line) => decodeURIComponent(line.split(' ')[2]!)) };
+}
+
+const UNBUNDLED = /\/node_modules\/(apache-arrow|flatbuffers|tslib)\/|\/dist\/src\/(capture\/reader|analyze\/load)\.js$/;
+
+test('a real analyze loads captures through the CommonJS bundle and its cache: no apache-arrow module, no unbundled reader', () => {
+  const { stderr, modules } = realAnalyze();
+  assert.doesNotMatch(stderr, /load (bundle|code cache)/, 'no fallback was taken');
+  // node:vm compiles it, which the log does not see; what it requires from dist/src is logged
+  assert.ok(modules.some((m) => m.endsWith('/dist/src/analyze/load-decode.js')), 'the log recorded the load');
+  assert.deepEqual(modules.filter((m) => m.endsWith('/dist/src/analyze/load.bundle.js') || UNBUNDLED.test(m)), []);
+});
+
+test('without require(esm), a real analyze loads captures through the ES module bundle', () => {
+  const { modules } = realAnalyze(['--no-experimental-require-module']);
+  assert.ok(modules.some((m) => m.endsWith('/dist/src/analyze/load.bundle.js')), 'the ES module bundle was loaded');
+  assert.deepEqual(modules.filter((m) => UNBUNDLED.test(m)), []);
 });
