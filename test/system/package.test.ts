@@ -22,7 +22,7 @@ const ALLOWED: RegExp[] = [
   /^bin\/contxray\.js$/,
   /^dist\/src\/.+\.(js|js\.map|d\.ts)$/,
   /^dist\/src\/cli\/main\.bundle\.(cjs|cache)$/, // the start-up bundle as CommonJS and its V8 code cache (scripts/bundle-cli.mjs)
-  /^dist\/src\/analyze\/duckdb-api\.bundle\.(cjs|cache)$/, // DuckDB's JavaScript as one script and its V8 code cache (scripts/bundle-duckdb.mjs)
+  /^dist\/src\/analyze\/(duckdb-api|load)\.bundle\.(cjs|cache)$/, // DuckDB's JavaScript and the capture load as CommonJS with their V8 code caches (scripts/bundle-duckdb.mjs, bundle-load.mjs)
   /^queries\/.+\.sql$/,
   /^reports\/templates\/[a-z-]+\.(hbs|css|js)$/,
   /^data\/.+\.json$/,
@@ -68,6 +68,8 @@ test('npm pack holds exactly the run-time files, the prebuild and the source-bui
     'dist/src/cli/main.bundle.js', // … or, without require(esm), this
     'dist/src/analyze/duckdb-api.bundle.cjs', // what src/analyze/duckdb.ts loads, with its code cache (scripts/bundle-duckdb.mjs)
     'dist/src/analyze/duckdb-api.bundle.cache',
+    'dist/src/analyze/load.bundle.cjs', // what db.ts loads captures with, with its code cache (scripts/bundle-load.mjs)
+    'dist/src/analyze/load.bundle.cache',
     'dist/src/index.js',
     'dist/src/index.d.ts',
     PREBUILD,
