@@ -127,27 +127,37 @@ test('a capture cut short gives the same rows and the same warning as the sequen
   }
 });
 
+/** A good capture of `events` and a bomb made of its first two batches, every buffer a frame declaring 400 MB. */
+async function goodAndBomb(dir: string, events: number): Promise<[string, string]> {
+  const good = join(dir, 'good.arrow');
+  await writeSyntheticCapture(good, { events });
+  const bomb = join(dir, 'bomb.arrow');
+  writeFileSync(bomb, await withEveryBufferAs(bombFrame(400 * 1024 * 1024), (await readTable(good)).batches.slice(0, 2)));
+  return [good, bomb];
+}
+
+/** Loading `paths` with `opts`, in-process and as a CLI run with `env`, refuses the bomb: its CaptureError and code, one stderr line, exit 3. */
+async function assertBombRefused(paths: string[], opts: LoadOptions, env: Record<string, string>): Promise<void> {
+  const refusal = /bomb\.arrow: refused after batch \d+: .*decodes to more than/;
+  await assert.rejects(load(paths, opts), (err: unknown) => {
+    assert.ok(err instanceof CaptureError, `a CaptureError: ${String(err)}`);
+    assert.equal(err.code, 'budget');
+    assert.match(err.message, refusal);
+    return true;
+  });
+  const r = runCli(['analyze', ...paths, '--no-cache'], 120_000, env);
+  assert.equal(r.status, 3, r.stderr);
+  const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, new RegExp(`^contxray: .*${refusal.source}`));
+}
+
 test('a capture refused inside a worker, or inside DuckDB\'s call for rows, fails the load with its CaptureError and code', async () => {
   const { dir, cleanup } = tempDir();
   try {
-    const good = join(dir, 'good.arrow');
-    await writeSyntheticCapture(good, { events: 300_000 });
-    const bomb = join(dir, 'bomb.arrow');
-    writeFileSync(bomb, await withEveryBufferAs(bombFrame(400 * 1024 * 1024), (await readTable(good)).batches.slice(0, 2)));
+    const paths = await goodAndBomb(dir, 300_000);
     // threads 1: the batches are decoded inside the table function DuckDB calls (load-feed.ts).
-    for (const threads of [2, 1]) {
-      await assert.rejects(load([good, bomb], { threads }), (err: unknown) => {
-        assert.ok(err instanceof CaptureError, `a CaptureError: ${String(err)}`);
-        assert.equal(err.code, 'budget');
-        assert.match(err.message, /bomb\.arrow: refused after batch \d+: .*decodes to more than/);
-        return true;
-      });
-      const r = runCli(['analyze', good, bomb, '--no-cache'], 120_000, { CONTXRAY_LOAD_THREADS: String(threads) });
-      assert.equal(r.status, 3, r.stderr);
-      const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
-      assert.equal(lines.length, 1, r.stderr);
-      assert.match(lines[0]!, /^contxray: .*bomb\.arrow: refused after batch \d+: .*decodes to more than/);
-    }
+    for (const threads of [2, 1]) await assertBombRefused(paths, { threads }, { CONTXRAY_LOAD_THREADS: String(threads) });
   } finally {
     cleanup();
   }
@@ -186,23 +196,10 @@ test('small captures, read ahead and appended on this thread, hold exactly what 
 test('a small capture refused while it is read ahead fails the load with its CaptureError and code, in-process and as exit 3', async () => {
   const { dir, cleanup } = tempDir();
   try {
-    const good = join(dir, 'good.arrow');
     // big enough buffers that the writer keeps the (bomb) frames, small enough to be read ahead
-    await writeSyntheticCapture(good, { events: 5_000 });
-    const bomb = join(dir, 'bomb.arrow');
-    writeFileSync(bomb, await withEveryBufferAs(bombFrame(400 * 1024 * 1024), (await readTable(good)).batches.slice(0, 2)));
-    assert.ok(statSync(good).size + statSync(bomb).size < SMALL_LOAD_BYTES, 'small enough to be read ahead');
-    await assert.rejects(load([good, bomb], {}), (err: unknown) => {
-      assert.ok(err instanceof CaptureError, `a CaptureError: ${String(err)}`);
-      assert.equal(err.code, 'budget');
-      assert.match(err.message, /bomb\.arrow: refused after batch \d+: .*decodes to more than/);
-      return true;
-    });
-    const r = runCli(['analyze', good, bomb, '--no-cache'], 120_000, { CONTXRAY_LOAD_THREADS: '' });
-    assert.equal(r.status, 3, r.stderr);
-    const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
-    assert.equal(lines.length, 1, r.stderr);
-    assert.match(lines[0]!, /^contxray: .*bomb\.arrow: refused after batch \d+: .*decodes to more than/);
+    const paths = await goodAndBomb(dir, 5_000);
+    assert.ok(paths.reduce((n, p) => n + statSync(p).size, 0) < SMALL_LOAD_BYTES, 'small enough to be read ahead');
+    await assertBombRefused(paths, {}, { CONTXRAY_LOAD_THREADS: '' });
   } finally {
     cleanup();
   }
