@@ -43,7 +43,7 @@ import { createHash } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { bundleLoad, fromBundle } from './bundle-load.mjs';
 import { lazyUnicodeRegexps } from './lazy-unicode-regexps.mjs';
 
@@ -217,7 +217,7 @@ export async function bundleCli({ outfile = OUTFILE, cjsOutfile = CJS_OUTFILE, m
   // the metafile written above (test/unit/cli-bundle.test.ts reads it) describes both bundles
   const inputs = (r) => Object.keys(r.metafile.inputs).sort().join('\n');
   if (inputs(cjs) !== inputs(esm)) throw new Error('the CommonJS and ES module bundles hold different modules');
-  const text = dynamicImportsThroughBin(cjs);
+  const text = sharedModulesOnFirstUse(dynamicImportsThroughBin(cjs));
   const id = createHash('sha256').update(text).digest('hex');
   // wrapped here rather than by bin/contxray.js: a string that size, copied at run time, costs a young-generation GC's worth
   // strict, like the ES modules it is built from (esbuild's own "use strict" follows the banner: no directive there)
@@ -237,17 +237,16 @@ export const cacheFile = (cjsOutfile) => cjsOutfile.replace(/\.cjs$/, '.cache');
  * build id that ends the bundle.
  */
 function makeCodeCache(cjsOutfile) {
+  // CommonJS, like bin/contxray.js: the bin runs main only as the main module
   const child = [
-    "import { writeFileSync } from 'node:fs';",
-    "globalThis[Symbol.for('contxray.bin.load-only')] = true;",
-    `const { loadBundle } = await import(${JSON.stringify(pathToFileURL(BIN).href)});`,
+    "const { writeFileSync } = require('node:fs');",
+    `const { loadBundle } = require(${JSON.stringify(BIN)});`,
     'const { main, script, id } = loadBundle({ useCache: false });',
     `process.on('exit', () => writeFileSync(${JSON.stringify(cacheFile(cjsOutfile))}, Buffer.concat([Buffer.from(id, 'latin1'), script.createCachedData()])));`,
-    "await main(['analyze', '--list']);",
-    "await main(['--help']);",
+    "main(['analyze', '--list']).then(() => main(['--help']));",
   ].join('\n');
   const env = { ...process.env, NODE_OPTIONS: '' };
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', child], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['-e', child], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`code cache: the representative run failed (${r.status}): ${r.stderr}`);
 }
 
@@ -266,6 +265,26 @@ function dynamicImportsThroughBin(result) {
   }
   if (/\bimport\(/.test(text.replaceAll('__import(', ''))) throw new Error(`${CJS_OUTFILE}: an import() left that bin/contxray.js would not serve`);
   return text;
+}
+
+/**
+ * The project modules the bundle shares with the commands (the error classes, see INLINE) are ES
+ * modules: requiring one starts Node's ES module loader (require(esm)), ~16 M instructions, a fifth
+ * of `node -e 0`. The bundle needs them only to report an error (`.fail()`'s CliError, main's
+ * exit codes, a QueryError for an unknown query): each `require` of one returns an object that
+ * requires the module when one of its exports is first read. esbuild reads an imported module's
+ * bindings as properties of what `require` returned (`errors.CliError`), so a get is all it needs;
+ * these modules are imported for their exports only, never for a side effect (projectModules).
+ */
+function sharedModulesOnFirstUse(text) {
+  const requires = [...new Set([...text.matchAll(/\brequire\(("\.\.?\/[^"]*")\)/g)].map((m) => m[1]))];
+  if (requires.length === 0) throw new Error(`${CJS_OUTFILE}: expected the shared project modules to be required (the error classes)`);
+  for (const path of requires) {
+    const call = `require(${path})`;
+    if (!text.includes(`=${call}`) || text.split(call).length !== text.split(`=${call}`).length) throw new Error(`${CJS_OUTFILE}: ${call} not assigned to a variable (esbuild's output changed: check sharedModulesOnFirstUse)`);
+    text = text.replaceAll(call, () => `__shared(${path})`);
+  }
+  return 'var __shared=(s)=>{let m;return new Proxy({},{get:(_,k)=>(m??=require(s))[k]})};' + text;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

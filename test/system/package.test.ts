@@ -20,6 +20,7 @@ const ALLOWED: RegExp[] = [
   /^README\.md$/,
   /^LICENSE$/,
   /^bin\/contxray\.js$/,
+  /^bin\/package\.json$/, // makes bin/contxray.js CommonJS (start-up: no ES module loader)
   /^dist\/src\/.+\.(js|js\.map|d\.ts)$/,
   /^dist\/src\/cli\/main\.bundle\.(cjs|cache)$/, // the start-up bundle as CommonJS and its V8 code cache (scripts/bundle-cli.mjs)
   /^queries\/.+\.sql$/,
@@ -61,6 +62,7 @@ test('npm pack holds exactly the run-time files, the prebuild and the source-bui
   const required = [
     'package.json',
     'bin/contxray.js',
+    'bin/package.json',
     'dist/src/cli/main.js',
     'dist/src/cli/main.bundle.cjs', // what bin/contxray.js loads, with its code cache (scripts/bundle-cli.mjs)
     'dist/src/cli/main.bundle.cache',
