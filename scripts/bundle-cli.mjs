@@ -118,19 +118,41 @@ const YARGS_DIR = `(() => {
   }
 })()`;
 
+/**
+ * yargs checks two invariants with node:assert on every run. Loading node:assert loads its error
+ * class, which loads the terminal colour support, which opens process.stderr (a stream, and for a
+ * pipe the net module): ~8 M instructions, ~10 % of `node -e 0`, for checks that pass. The same
+ * checks (assert's strictEqual is Object.is) load node:assert only to throw its own error.
+ */
+const LAZY_ASSERT = [
+  "import { createRequire as lazyAssertRequire } from 'node:module';",
+  "const lazyAssert = () => lazyAssertRequire(import.meta.url)('node:assert');",
+  'const strictEqual = (actual, expected, message) => Object.is(actual, expected) || lazyAssert().strictEqual(actual, expected, message);',
+  'const notStrictEqual = (actual, expected, message) => !Object.is(actual, expected) || lazyAssert().notStrictEqual(actual, expected, message);',
+].join('\n');
+
 const yargsShim = {
   name: 'yargs-shim',
   setup(b) {
     b.onLoad({ filter: /[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8');
-      const from = 'const __dirname = fileURLToPath(import.meta.url);';
-      const to = [
-        "import { existsSync, realpathSync } from 'node:fs';",
-        "import { sep } from 'node:path';",
-        `const __dirname = join(${YARGS_DIR}, 'lib', 'platform-shims', 'esm.mjs');`,
-      ].join('\n');
-      if (!source.includes(from)) throw new Error(`${args.path}: expected "${from}" (yargs changed: check the bundle)`);
-      return { contents: source.replace(from, () => to), loader: 'js', resolveDir: dirname(args.path) };
+      const edits = [
+        {
+          from: 'const __dirname = fileURLToPath(import.meta.url);',
+          to: [
+            "import { existsSync, realpathSync } from 'node:fs';",
+            "import { sep } from 'node:path';",
+            `const __dirname = join(${YARGS_DIR}, 'lib', 'platform-shims', 'esm.mjs');`,
+          ].join('\n'),
+        },
+        { from: "import { notStrictEqual, strictEqual } from 'assert'", to: LAZY_ASSERT },
+      ];
+      let contents = source;
+      for (const { from, to } of edits) {
+        if (contents.split(from).length !== 2) throw new Error(`${args.path}: expected "${from}" once (yargs changed: check the bundle)`);
+        contents = contents.replace(from, () => to);
+      }
+      return { contents, loader: 'js', resolveDir: dirname(args.path) };
     });
   },
 };
@@ -151,6 +173,28 @@ const noHelpCache = {
       const from = 'yargs.getInternalMethods().getUsageInstance().cacheHelpMessage();';
       if (source.split(from).length !== 2) throw new Error(`${args.path}: expected "${from}" once (yargs changed: check the bundle)`);
       return { contents: source.replace(from, () => '/* contxray: help text not cached (scripts/bundle-cli.mjs) */'), loader: 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
+/**
+ * wrap-ansi (cliui lays out every help cell with it) copies each wrapped line again one character
+ * at a time, to carry ANSI colour codes and hyperlinks across the line breaks it made: a string
+ * concatenation, a Set and a Map look-up per character of the help text, the costliest JavaScript
+ * of `--help` (~4 ms of ~30 in a profile). Without an escape character (the two that loop looks
+ * for) the copy is the text itself: return that.
+ */
+const wrapAnsiFastPath = {
+  name: 'wrap-ansi-fast-path',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]wrap-ansi[\\/]index\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const from = "\tconst preString = rows.join('\\n');\n";
+      if (source.split(from).length !== 2 || !source.includes("const ESCAPES = new Set([\n\t'\\u001B',\n\t'\\u009B',\n]);")) {
+        throw new Error(`${args.path}: expected "${from.trim()}" once and ESCAPES of \\u001B, \\u009B (wrap-ansi changed: check the bundle)`);
+      }
+      const to = `${from}\t/* contxray: no escape, nothing to carry over (scripts/bundle-cli.mjs) */\n\tif (!preString.includes('\\u001B') && !preString.includes('\\u009B')) return preString;\n`;
+      return { contents: source.replace(from, () => to), loader: 'js', resolveDir: dirname(args.path) };
     });
   },
 };
@@ -199,7 +243,7 @@ const COMMON = {
   legalComments: 'none',
   metafile: true,
   logLevel: 'warning',
-  plugins: [projectModules, yargsShim, noHelpCache, asciiStringWidth, lazyUnicodeRegexps()],
+  plugins: [projectModules, yargsShim, noHelpCache, wrapAnsiFastPath, asciiStringWidth, lazyUnicodeRegexps()],
 };
 
 export async function bundleCli({ outfile = OUTFILE, cjsOutfile = CJS_OUTFILE, metafile = METAFILE } = {}) {
@@ -281,7 +325,8 @@ function sharedModulesOnFirstUse(text) {
   if (requires.length === 0) throw new Error(`${CJS_OUTFILE}: expected the shared project modules to be required (the error classes)`);
   for (const path of requires) {
     const call = `require(${path})`;
-    if (!text.includes(`=${call}`) || text.split(call).length !== text.split(`=${call}`).length) throw new Error(`${CJS_OUTFILE}: ${call} not assigned to a variable (esbuild's output changed: check sharedModulesOnFirstUse)`);
+    const assigned = text.match(new RegExp(`=\\s*${call.replace(/[.()]/g, '\\$&')}`, 'g'))?.length ?? 0;
+    if (assigned !== text.split(call).length - 1) throw new Error(`${CJS_OUTFILE}: ${call} not assigned to a variable (esbuild's output changed: check sharedModulesOnFirstUse)`);
     text = text.replaceAll(call, () => `__shared(${path})`);
   }
   return 'var __shared=(s)=>{let m;return new Proxy({},{get:(_,k)=>(m??=require(s))[k]})};' + text;
