@@ -199,6 +199,28 @@ const wrapAnsiFastPath = {
   },
 };
 
+/**
+ * yargs checks the arguments of each of its own API calls (every .option(), .positional(),
+ * .describe() … of the command definitions) against a signature string such as
+ * "[boolean|string] [string] [string]", which it parses with its command parser every time: the
+ * most frequent work of setting up `analyze`'s options. The parse of a signature is read, never
+ * changed, so each signature is parsed once.
+ */
+const argsertOnceParsed = {
+  name: 'argsert-once-parsed',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]lib[\\/]argsert\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const from = 'parseCommand(`cmd ${arg1}`),';
+      if (source.split(from).length !== 2) throw new Error(`${args.path}: expected "${from}" once (yargs changed: check the bundle)`);
+      const to = '(parsedSignatures.get(arg1) ?? parsedSignatures.set(arg1, parseCommand(`cmd ${arg1}`)).get(arg1)),';
+      // declared first: ES module imports are hoisted above it anyway
+      const contents = `/* contxray: each signature parsed once (scripts/bundle-cli.mjs) */\nconst parsedSignatures = new Map();\n${source.replace(from, () => to)}`;
+      return { contents, loader: 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
 /** string-width with a printable-ASCII fast path, delegating to the version each importer would get. */
 const asciiStringWidth = {
   name: 'ascii-string-width',
@@ -243,7 +265,7 @@ const COMMON = {
   legalComments: 'none',
   metafile: true,
   logLevel: 'warning',
-  plugins: [projectModules, yargsShim, noHelpCache, wrapAnsiFastPath, asciiStringWidth, lazyUnicodeRegexps()],
+  plugins: [projectModules, yargsShim, noHelpCache, argsertOnceParsed, wrapAnsiFastPath, asciiStringWidth, lazyUnicodeRegexps()],
 };
 
 export async function bundleCli({ outfile = OUTFILE, cjsOutfile = CJS_OUTFILE, metafile = METAFILE } = {}) {
