@@ -29,7 +29,12 @@
  *    three other characters of contxray's help text, are one column each: those strings take a
  *    fast path, and anything else goes to the real string-width, loaded on first use.
  *  - a regular-expression literal that V8 checks at great cost whenever it parses the bundle is
- *    built from a string on first use instead (lazyUnicodeRegexps, scripts/lazy-unicode-regexps.mjs).
+ *    built from a string on first use instead (lazyUnicodeRegexps, scripts/lazy-unicode-regexps.mjs);
+ *  - yargs' shim loads node:assert only when an invariant check fails (LAZY_ASSERT), yargs parses
+ *    each argument signature once (argsertOnceParsed), wrap-ansi returns a line without escapes as
+ *    it is (wrapAnsiFastPath);
+ *  - the CommonJS bundle requires the shared project modules (ES modules: require(esm) would start
+ *    Node's ES module loader) when one of their exports is first read (sharedModulesOnFirstUse).
  * And one that drops work whose result contxray never reads: the help text yargs lays out after
  * every command's handler starts (noHelpCache).
  *
