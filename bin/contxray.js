@@ -5,6 +5,12 @@
  * the build made for it after a `--list` and a `--help` (docs/performance.md, "Start-up: code cache"):
  * what V8 would otherwise parse and compile on every start is deserialised instead.
  *
+ * This file is CommonJS (bin/package.json says so; the package is "type": "module"): an ES module
+ * entry makes Node set up its ES module loader before the first line runs, ~17 M instructions, a
+ * fifth of `node -e 0` (docs/performance.md, "Start-up: a CommonJS entry"). `--help` and
+ * `analyze --list` never start that loader now: the bundle requires the project's ES modules it
+ * shares with the commands (the error classes) only when it first reads one of their exports.
+ *
  * The cache is part of the build, next to the bundle, never written at run time: V8 checks only its
  * version, flags, the source's length and the payload's length (no checksum in release builds), so
  * the file is trusted like code. It is used only with the build it was made for (the build id that
@@ -15,17 +21,16 @@
  * shares with the commands (the error classes): that needs require(esm), Node ≥ 20.19. Without it,
  * the same start-up path bundled as an ES module is imported instead, without a cache.
  */
-// not `import … from 'node:fs'`: an ES module import of a built-in evaluates every export, and
-// node:fs's lazy ones load the streams and fs/promises (process.getBuiltinModule: Node ≥ 20.16)
-const builtin = async (name) => process.getBuiltinModule?.(name) ?? (await import(name));
-const { readFileSync } = await builtin('node:fs');
-const { createRequire } = await builtin('node:module');
-const { dirname } = await builtin('node:path');
-const { fileURLToPath } = await builtin('node:url');
-const { Script } = await builtin('node:vm');
+'use strict';
+const { readFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { dirname, join } = require('node:path');
+const { pathToFileURL } = require('node:url');
+const { Script } = require('node:vm');
 
-const BUNDLE_URL = new URL('../dist/src/cli/main.bundle.cjs', import.meta.url);
-const ESM_BUNDLE_URL = new URL('../dist/src/cli/main.bundle.js', import.meta.url);
+const CLI_DIR = join(__dirname, '..', 'dist', 'src', 'cli');
+const BUNDLE = join(CLI_DIR, 'main.bundle.cjs');
+const ESM_BUNDLE = join(CLI_DIR, 'main.bundle.js');
 const BUILD_ID = '\n//# contxray-build ';
 const ID_LENGTH = 64;
 
@@ -56,26 +61,27 @@ function codeCache(file, id) {
  * makes the cache from it). `import()` in the bundle goes through `__import`: a vm.Script cannot
  * import() on Node 20 without a flag.
  */
-export function loadBundle({ useCache = true } = {}) {
-  const file = fileURLToPath(BUNDLE_URL);
-  const source = readFileSync(file, 'latin1'); // esbuild writes ASCII
+function loadBundle({ useCache = true } = {}) {
+  const source = readFileSync(BUNDLE, 'latin1'); // esbuild writes ASCII
   const id = buildId(source);
-  const cachedData = useCache ? codeCache(file.replace(/\.cjs$/, '.cache'), id) : undefined;
+  const cachedData = useCache ? codeCache(BUNDLE.replace(/\.cjs$/, '.cache'), id) : undefined;
   // the file is `(function (exports, require, module, __filename, __dirname, __import) {…})`, wrapped by the build
-  const script = new Script(source, { filename: file, cachedData });
+  const script = new Script(source, { filename: BUNDLE, cachedData });
   if (cachedData && script.cachedDataRejected) debug('code cache rejected by V8 (another Node version, V8 flags or a damaged file)');
   const module = { exports: {} };
   // relative to the bundle; a package resolves the same from here (one package folder)
-  const importFromBundle = (specifier) => import(specifier.startsWith('.') ? new URL(specifier, BUNDLE_URL).href : specifier);
-  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file), importFromBundle);
+  const importFromBundle = (specifier) => import(specifier.startsWith('.') ? pathToFileURL(join(CLI_DIR, specifier)).href : specifier);
+  script.runInThisContext()(module.exports, createRequire(BUNDLE), module, BUNDLE, CLI_DIR, importFromBundle);
   return { main: module.exports.main, script, id };
 }
 
-// scripts/bundle-cli.mjs imports this file to make the cache: it runs main itself
-if (!globalThis[Symbol.for('contxray.bin.load-only')]) {
+module.exports = { loadBundle };
+
+// scripts/bundle-cli.mjs requires this file to make the cache: it runs main itself
+if (require.main === module) {
   if (process.features.require_module) loadBundle().main(process.argv.slice(2));
   else {
     debug('no require(esm) in this Node: the ES module bundle, without code cache');
-    (await import(ESM_BUNDLE_URL.href)).main(process.argv.slice(2));
+    import(pathToFileURL(ESM_BUNDLE).href).then((bundle) => bundle.main(process.argv.slice(2)));
   }
 }

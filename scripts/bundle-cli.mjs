@@ -29,7 +29,12 @@
  *    three other characters of contxray's help text, are one column each: those strings take a
  *    fast path, and anything else goes to the real string-width, loaded on first use.
  *  - a regular-expression literal that V8 checks at great cost whenever it parses the bundle is
- *    built from a string on first use instead (lazyUnicodeRegexps, scripts/lazy-unicode-regexps.mjs).
+ *    built from a string on first use instead (lazyUnicodeRegexps, scripts/lazy-unicode-regexps.mjs);
+ *  - yargs' shim loads node:assert only when an invariant check fails (LAZY_ASSERT), yargs parses
+ *    each argument signature once (argsertOnceParsed), wrap-ansi returns a line without escapes as
+ *    it is (wrapAnsiFastPath);
+ *  - the CommonJS bundle requires the shared project modules (ES modules: require(esm) would start
+ *    Node's ES module loader) when one of their exports is first read (sharedModulesOnFirstUse).
  * And one that drops work whose result contxray never reads: the help text yargs lays out after
  * every command's handler starts (noHelpCache).
  *
@@ -43,7 +48,7 @@ import { createHash } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { bundleLoad, fromBundle } from './bundle-load.mjs';
 import { lazyUnicodeRegexps } from './lazy-unicode-regexps.mjs';
 
@@ -118,19 +123,41 @@ const YARGS_DIR = `(() => {
   }
 })()`;
 
+/**
+ * yargs checks two invariants with node:assert on every run. Loading node:assert loads its error
+ * class, which loads the terminal colour support, which opens process.stderr (a stream, and for a
+ * pipe the net module): ~8 M instructions, ~10 % of `node -e 0`, for checks that pass. The same
+ * checks (assert's strictEqual is Object.is) load node:assert only to throw its own error.
+ */
+const LAZY_ASSERT = [
+  "import { createRequire as lazyAssertRequire } from 'node:module';",
+  "const lazyAssert = () => lazyAssertRequire(import.meta.url)('node:assert');",
+  'const strictEqual = (actual, expected, message) => Object.is(actual, expected) || lazyAssert().strictEqual(actual, expected, message);',
+  'const notStrictEqual = (actual, expected, message) => !Object.is(actual, expected) || lazyAssert().notStrictEqual(actual, expected, message);',
+].join('\n');
+
 const yargsShim = {
   name: 'yargs-shim',
   setup(b) {
     b.onLoad({ filter: /[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8');
-      const from = 'const __dirname = fileURLToPath(import.meta.url);';
-      const to = [
-        "import { existsSync, realpathSync } from 'node:fs';",
-        "import { sep } from 'node:path';",
-        `const __dirname = join(${YARGS_DIR}, 'lib', 'platform-shims', 'esm.mjs');`,
-      ].join('\n');
-      if (!source.includes(from)) throw new Error(`${args.path}: expected "${from}" (yargs changed: check the bundle)`);
-      return { contents: source.replace(from, () => to), loader: 'js', resolveDir: dirname(args.path) };
+      const edits = [
+        {
+          from: 'const __dirname = fileURLToPath(import.meta.url);',
+          to: [
+            "import { existsSync, realpathSync } from 'node:fs';",
+            "import { sep } from 'node:path';",
+            `const __dirname = join(${YARGS_DIR}, 'lib', 'platform-shims', 'esm.mjs');`,
+          ].join('\n'),
+        },
+        { from: "import { notStrictEqual, strictEqual } from 'assert'", to: LAZY_ASSERT },
+      ];
+      let contents = source;
+      for (const { from, to } of edits) {
+        if (contents.split(from).length !== 2) throw new Error(`${args.path}: expected "${from}" once (yargs changed: check the bundle)`);
+        contents = contents.replace(from, () => to);
+      }
+      return { contents, loader: 'js', resolveDir: dirname(args.path) };
     });
   },
 };
@@ -151,6 +178,50 @@ const noHelpCache = {
       const from = 'yargs.getInternalMethods().getUsageInstance().cacheHelpMessage();';
       if (source.split(from).length !== 2) throw new Error(`${args.path}: expected "${from}" once (yargs changed: check the bundle)`);
       return { contents: source.replace(from, () => '/* contxray: help text not cached (scripts/bundle-cli.mjs) */'), loader: 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
+/**
+ * wrap-ansi (cliui lays out every help cell with it) copies each wrapped line again one character
+ * at a time, to carry ANSI colour codes and hyperlinks across the line breaks it made: a string
+ * concatenation, a Set and a Map look-up per character of the help text, the costliest JavaScript
+ * of `--help` (~4 ms of ~30 in a profile). Without an escape character (the two that loop looks
+ * for) the copy is the text itself: return that.
+ */
+const wrapAnsiFastPath = {
+  name: 'wrap-ansi-fast-path',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]wrap-ansi[\\/]index\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const from = "\tconst preString = rows.join('\\n');\n";
+      if (source.split(from).length !== 2 || !source.includes("const ESCAPES = new Set([\n\t'\\u001B',\n\t'\\u009B',\n]);")) {
+        throw new Error(`${args.path}: expected "${from.trim()}" once and ESCAPES of \\u001B, \\u009B (wrap-ansi changed: check the bundle)`);
+      }
+      const to = `${from}\t/* contxray: no escape, nothing to carry over (scripts/bundle-cli.mjs) */\n\tif (!preString.includes('\\u001B') && !preString.includes('\\u009B')) return preString;\n`;
+      return { contents: source.replace(from, () => to), loader: 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
+/**
+ * yargs checks the arguments of each of its own API calls (every .option(), .positional(),
+ * .describe() … of the command definitions) against a signature string such as
+ * "[boolean|string] [string] [string]", which it parses with its command parser every time: the
+ * most frequent work of setting up `analyze`'s options. The parse of a signature is read, never
+ * changed, so each signature is parsed once.
+ */
+const argsertOnceParsed = {
+  name: 'argsert-once-parsed',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]lib[\\/]argsert\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const from = 'parseCommand(`cmd ${arg1}`),';
+      if (source.split(from).length !== 2) throw new Error(`${args.path}: expected "${from}" once (yargs changed: check the bundle)`);
+      const to = '(parsedSignatures.get(arg1) ?? parsedSignatures.set(arg1, parseCommand(`cmd ${arg1}`)).get(arg1)),';
+      // declared first: ES module imports are hoisted above it anyway
+      const contents = `/* contxray: each signature parsed once (scripts/bundle-cli.mjs) */\nconst parsedSignatures = new Map();\n${source.replace(from, () => to)}`;
+      return { contents, loader: 'js', resolveDir: dirname(args.path) };
     });
   },
 };
@@ -199,7 +270,7 @@ const COMMON = {
   legalComments: 'none',
   metafile: true,
   logLevel: 'warning',
-  plugins: [projectModules, yargsShim, noHelpCache, asciiStringWidth, lazyUnicodeRegexps()],
+  plugins: [projectModules, yargsShim, noHelpCache, argsertOnceParsed, wrapAnsiFastPath, asciiStringWidth, lazyUnicodeRegexps()],
 };
 
 export async function bundleCli({ outfile = OUTFILE, cjsOutfile = CJS_OUTFILE, metafile = METAFILE } = {}) {
@@ -217,7 +288,7 @@ export async function bundleCli({ outfile = OUTFILE, cjsOutfile = CJS_OUTFILE, m
   // the metafile written above (test/unit/cli-bundle.test.ts reads it) describes both bundles
   const inputs = (r) => Object.keys(r.metafile.inputs).sort().join('\n');
   if (inputs(cjs) !== inputs(esm)) throw new Error('the CommonJS and ES module bundles hold different modules');
-  const text = dynamicImportsThroughBin(cjs);
+  const text = sharedModulesOnFirstUse(dynamicImportsThroughBin(cjs));
   const id = createHash('sha256').update(text).digest('hex');
   // wrapped here rather than by bin/contxray.js: a string that size, copied at run time, costs a young-generation GC's worth
   // strict, like the ES modules it is built from (esbuild's own "use strict" follows the banner: no directive there)
@@ -237,17 +308,16 @@ export const cacheFile = (cjsOutfile) => cjsOutfile.replace(/\.cjs$/, '.cache');
  * build id that ends the bundle.
  */
 function makeCodeCache(cjsOutfile) {
+  // CommonJS, like bin/contxray.js: the bin runs main only as the main module
   const child = [
-    "import { writeFileSync } from 'node:fs';",
-    "globalThis[Symbol.for('contxray.bin.load-only')] = true;",
-    `const { loadBundle } = await import(${JSON.stringify(pathToFileURL(BIN).href)});`,
+    "const { writeFileSync } = require('node:fs');",
+    `const { loadBundle } = require(${JSON.stringify(BIN)});`,
     'const { main, script, id } = loadBundle({ useCache: false });',
     `process.on('exit', () => writeFileSync(${JSON.stringify(cacheFile(cjsOutfile))}, Buffer.concat([Buffer.from(id, 'latin1'), script.createCachedData()])));`,
-    "await main(['analyze', '--list']);",
-    "await main(['--help']);",
+    "main(['analyze', '--list']).then(() => main(['--help']));",
   ].join('\n');
   const env = { ...process.env, NODE_OPTIONS: '' };
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', child], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['-e', child], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`code cache: the representative run failed (${r.status}): ${r.stderr}`);
 }
 
@@ -266,6 +336,27 @@ function dynamicImportsThroughBin(result) {
   }
   if (/\bimport\(/.test(text.replaceAll('__import(', ''))) throw new Error(`${CJS_OUTFILE}: an import() left that bin/contxray.js would not serve`);
   return text;
+}
+
+/**
+ * The project modules the bundle shares with the commands (the error classes, see INLINE) are ES
+ * modules: requiring one starts Node's ES module loader (require(esm)), ~16 M instructions, a fifth
+ * of `node -e 0`. The bundle needs them only to report an error (`.fail()`'s CliError, main's
+ * exit codes, a QueryError for an unknown query): each `require` of one returns an object that
+ * requires the module when one of its exports is first read. esbuild reads an imported module's
+ * bindings as properties of what `require` returned (`errors.CliError`), so a get is all it needs;
+ * these modules are imported for their exports only, never for a side effect (projectModules).
+ */
+function sharedModulesOnFirstUse(text) {
+  const requires = [...new Set([...text.matchAll(/\brequire\(("\.\.?\/[^"]*")\)/g)].map((m) => m[1]))];
+  if (requires.length === 0) throw new Error(`${CJS_OUTFILE}: expected the shared project modules to be required (the error classes)`);
+  for (const path of requires) {
+    const call = `require(${path})`;
+    const assigned = text.match(new RegExp(`=\\s*${call.replace(/[.()]/g, '\\$&')}`, 'g'))?.length ?? 0;
+    if (assigned !== text.split(call).length - 1) throw new Error(`${CJS_OUTFILE}: ${call} not assigned to a variable (esbuild's output changed: check sharedModulesOnFirstUse)`);
+    text = text.replaceAll(call, () => `__shared(${path})`);
+  }
+  return 'var __shared=(s)=>{let m;return new Proxy({},{get:(_,k)=>(m??=require(s))[k]})};' + text;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -20,6 +20,7 @@ const ALLOWED: RegExp[] = [
   /^README\.md$/,
   /^LICENSE$/,
   /^bin\/contxray\.js$/,
+  /^bin\/package\.json$/, // makes bin/contxray.js CommonJS (start-up: no ES module loader)
   /^dist\/src\/.+\.(js|js\.map|d\.ts)$/,
   /^dist\/src\/cli\/main\.bundle\.(cjs|cache)$/, // the start-up bundle as CommonJS and its V8 code cache (scripts/bundle-cli.mjs)
   /^dist\/src\/analyze\/(duckdb-api|load)\.bundle\.(cjs|cache)$/, // DuckDB's JavaScript and the capture load as CommonJS with their V8 code caches (scripts/bundle-duckdb.mjs, bundle-load.mjs)
@@ -62,6 +63,7 @@ test('npm pack holds exactly the run-time files, the prebuild and the source-bui
   const required = [
     'package.json',
     'bin/contxray.js',
+    'bin/package.json',
     'dist/src/cli/main.js',
     'dist/src/cli/main.bundle.cjs', // what bin/contxray.js loads, with its code cache (scripts/bundle-cli.mjs)
     'dist/src/cli/main.bundle.cache',

@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BIN, tempDir, testCacheHome, writeScenario } from '../helpers/captures.js';
+import { packListing } from '../helpers/pack.js';
 
 const DIST = fileURLToPath(new URL('../../', import.meta.url));
 const ROOT = dirname(DIST);
@@ -21,10 +22,13 @@ const work = tempDir('contxray-bundle-');
 const capture = join(work.dir, 'good.arrow');
 /** A bin like bin/contxray.js that loads the unbundled main.js. */
 const UNBUNDLED = join(work.dir, 'unbundled.mjs');
+/** A preload (`node -r`, CommonJS: it starts no ES module loader itself) that writes the built-in modules the process loaded to $CONTXRAY_BUILTINS_LOG at exit. */
+const BUILTINS_LOG = join(work.dir, 'builtins-log.cjs');
 
 before(async () => {
   await writeScenario(capture);
   writeFileSync(UNBUNDLED, `import { main } from ${JSON.stringify(pathToFileURL(join(DIST, 'src/cli/main.js')).href)};\nmain(process.argv.slice(2));\n`);
+  writeFileSync(BUILTINS_LOG, "process.on('exit', () => require('node:fs').writeFileSync(process.env.CONTXRAY_BUILTINS_LOG, process.moduleLoadList.join('\\n')));\n");
 });
 after(() => work.cleanup());
 
@@ -92,6 +96,7 @@ function packageCopy(name: string): { bin: string; cache: string } {
   mkdirSync(join(root, 'bin'), { recursive: true });
   cpSync(join(ROOT, 'package.json'), join(root, 'package.json'));
   cpSync(BIN, join(root, 'bin', 'contxray.js'));
+  cpSync(join(dirname(BIN), 'package.json'), join(root, 'bin', 'package.json')); // the bin is CommonJS
   cpSync(join(DIST, 'src'), join(root, 'dist', 'src'), { recursive: true });
   for (const d of ['queries', 'reports', 'data', 'node_modules']) symlinkSync(join(ROOT, d), join(root, d));
   return { bin: join(root, 'bin', 'contxray.js'), cache: join(root, 'dist', 'src', 'cli', 'main.bundle.cache') };
@@ -137,6 +142,37 @@ test('a copy of the package with its cache intact uses it (the spoiled copies ab
   const r = run(copy.bin, ['--version'], { CONTXRAY_DEBUG: '1' });
   assert.equal(r.status, 0);
   assert.equal(r.stderr, '');
+});
+
+/**
+ * Node's ES module loader costs ~17 M instructions to start (an ES module entry) and as much again
+ * for require(esm), a fifth of `node -e 0` each: bin/contxray.js is CommonJS (bin/package.json) and
+ * the bundle requires the shared error classes (ES modules) only when it reads one of their exports.
+ * The loader's translators (what turns a file into an ES module, for import and require(esm) alike)
+ * are the mark that it started.
+ */
+function startsEsModuleLoader(args: string[]): boolean {
+  const log = join(work.dir, `builtins-${args.join('_').replace(/\W/g, '')}.log`);
+  const r = run(BIN, args, { CONTXRAY_BUILTINS_LOG: log, CONTXRAY_DEBUG: '1' }, work.dir, ['-r', BUILTINS_LOG]);
+  assert.ok([0, 3].includes(r.status!), r.stderr);
+  assert.doesNotMatch(r.stderr, /code cache|require\(esm\)/, 'the bundle ran with its code cache');
+  return readFileSync(log, 'utf8').split('\n').includes('NativeModule internal/modules/esm/translators');
+}
+
+for (const args of [['--help'], ['analyze', '--list']]) {
+  test(`contxray ${args.join(' ')} never starts Node's ES module loader (a CommonJS bin, the error classes required on first use)`, () => {
+    assert.equal(startsEsModuleLoader(args), false);
+  });
+}
+
+test('reporting an error requires the error classes, which starts the ES module loader (the check above can fail)', () => {
+  assert.equal(startsEsModuleLoader(['analyze', join(work.dir, 'missing.arrow')]), true);
+});
+
+test('the package ships bin/package.json, which makes bin/contxray.js CommonJS in a "type": "module" package', async () => {
+  const listing = await packListing();
+  assert.ok(listing.files.some((f) => f.path === 'bin/package.json'), 'npm pack leaves bin/package.json out ("files" in package.json)');
+  assert.equal((JSON.parse(readFileSync(join(dirname(BIN), 'package.json'), 'utf8')) as { type?: string }).type, 'commonjs');
 });
 
 test('the CommonJS bundle is strict code, like the ES modules it is built from', () => {
