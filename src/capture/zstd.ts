@@ -38,7 +38,9 @@ async function loadCodec(): Promise<ZstdCodec> {
       decompress: (data) => native.decompress(data),
     };
   } catch {
-    const wasm = await import('@bokuweb/zstd-wasm');
+    // require(), not import(): the capture load runs from a bundle compiled by node:vm
+    // (scripts/bundle-load.mjs), where import() has no loader on Node 20
+    const wasm = require('@bokuweb/zstd-wasm') as typeof import('@bokuweb/zstd-wasm');
     await wasm.init();
     return {
       name: 'zstd-wasm',

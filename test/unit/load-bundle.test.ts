@@ -164,3 +164,9 @@ test('without require(esm), a real analyze loads captures through the ES module 
   assert.ok(modules.some((m) => m.endsWith('/dist/src/analyze/load.bundle.js')), 'the ES module bundle was loaded');
   assert.deepEqual(modules.filter((m) => UNBUNDLED.test(m)), []);
 });
+
+test('the CommonJS bundles hold no dynamic import(): node:vm gives it no loader on Node 20 (the wasm zstd fallback used one)', () => {
+  for (const file of [CJS_BUNDLE, fileURLToPath(new URL('src/analyze/duckdb-api.bundle.cjs', DIST))]) {
+    assert.doesNotMatch(readFileSync(file, 'utf8'), /\bimport\(/, file);
+  }
+});
