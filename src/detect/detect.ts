@@ -6,7 +6,7 @@ import { isoNs } from '../analyze/values.js';
 import { CaptureError } from '../util/errors.js';
 import type { ContainerRef } from './facts.js';
 import { explain, type Reason } from './explain.js';
-import { burstRuleReason, driftRuleReason, joinReasons, riskyRuleReason, surgeRuleReason } from './rules.js';
+import { burstRuleReasons, driftRuleReason, joinReasons, riskyRuleReason, surgeRuleReason } from './rules.js';
 import { scoreSeries, selfScore, trainGroup, type DetectOptions, type GroupModel, type ScoredWindow, type Series } from './model.js';
 import type { ModelFile } from './model-file.js';
 
@@ -65,11 +65,17 @@ function resourceMax(model: GroupModel): { cpuCores: number; pids: number; forks
   return { cpuCores: at('cpu_cores') + none, pids: Math.round(Math.expm1(at('pids'))) + none, forks: Math.round(Math.expm1(at('forks'))) };
 }
 
-function rowOf(model: GroupModel, x: ScoredWindow, threshold: number, options: DetectOptions, windowMs: number): DetectRow {
+/** The destination-burst rule's reasons by window index: it looks across window boundaries (rules.ts). */
+function burstsOf(model: GroupModel, scored: readonly ScoredWindow[], options: DetectOptions, windowMs: number): Map<number, Reason> {
+  if (!options.burstRule) return new Map();
+  return burstRuleReasons(scored.map((x) => x.facts), new Set(model.seen.peer), new Set(model.seen.port), options.burstMin, BigInt(windowMs) * 1_000_000n);
+}
+
+function rowOf(model: GroupModel, x: ScoredWindow, threshold: number, options: DetectOptions, windowMs: number, burst: Reason | undefined): DetectRow {
   const ref = x.facts.ref;
   const fired = [
     options.riskyRule ? riskyRuleReason(x.facts, new Set(model.seen.syscall)) : null,
-    options.burstRule ? burstRuleReason(x.facts, new Set(model.seen.peer), new Set(model.seen.port), options.burstMin) : null,
+    burst ?? null,
     // without a baseline every capture's entrypoint would be "never run before"
     options.driftRule && model.thresholdSource !== 'self' ? driftRuleReason(x.facts, new Set(model.seen.program)) : null,
     options.surgeRule ? surgeRuleReason(x.facts, resourceMax(model), options.surgeFactor, windowMs / 1000) : null,
@@ -105,7 +111,8 @@ export function detect(model: ModelFile | null, series: Series[], opts: { thresh
     if (s.windows.length === 0) continue;
     if (model === null) {
       const { model: m, scored } = selfScore(s, opts.windowMs, opts.options);
-      for (const x of scored) rows.push(rowOf(m, x, opts.threshold ?? m.threshold, opts.options, opts.windowMs));
+      const bursts = burstsOf(m, scored, opts.options, opts.windowMs);
+      scored.forEach((x, i) => rows.push(rowOf(m, x, opts.threshold ?? m.threshold, opts.options, opts.windowMs, bursts.get(i))));
       continue;
     }
     if (s.ref.arch !== model.arch) {
@@ -116,7 +123,9 @@ export function detect(model: ModelFile | null, series: Series[], opts: { thresh
       unmatched.push(s.ref);
       continue;
     }
-    for (const x of scoreSeries(g, s, model.windowMs, model.options)) rows.push(rowOf(g, x, opts.threshold ?? (x.facts.lifecycle ? g.lifecycleThreshold : g.threshold), model.options, model.windowMs));
+    const scored = scoreSeries(g, s, model.windowMs, model.options);
+    const bursts = burstsOf(g, scored, model.options, model.windowMs);
+    scored.forEach((x, i) => rows.push(rowOf(g, x, opts.threshold ?? (x.facts.lifecycle ? g.lifecycleThreshold : g.threshold), model.options, model.windowMs, bursts.get(i))));
   }
   return { rows, unmatched };
 }

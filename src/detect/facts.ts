@@ -43,7 +43,8 @@ export interface WindowFacts {
   forks: number;
   exits: number;
   opens: Map<string, { n: number; failed: number; writes: number }>;
-  connects: Array<{ peer: string; port: number; n: number; failed: number }>;
+  /** TCP connects by destination; firstNs: the window's first connect to it (epoch ns). */
+  connects: Array<{ peer: string; port: number; n: number; failed: number; firstNs: bigint }>;
   accepts: Array<{ port: number; n: number }>;
   /** Resource samples in the window (capture format 1.1); null when the capture has none here. */
   resources: ResourceFacts | null;
@@ -185,7 +186,7 @@ export async function loadFacts(db: Analysis, windowMs: number): Promise<Map<str
   for (const r of await db.all(detectQuery('net'), p)) {
     const f = win(r);
     if (!f) continue;
-    if (r.kind === 'connect') f.connects.push({ peer: str(r.peer), port: num(r.port), n: num(r.n), failed: num(r.failed) });
+    if (r.kind === 'connect') f.connects.push({ peer: str(r.peer), port: num(r.port), n: num(r.n), failed: num(r.failed), firstNs: BigInt(r.first_ns as bigint) });
     else f.accepts.push({ port: num(r.port), n: num(r.n) });
   }
   for (const r of await db.all(detectQuery('resources'), p)) {

@@ -3,7 +3,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DRIFT_RULE, RISKY_RULE, burstRuleReason, driftRuleReason, joinReasons, surgeRuleReason } from '../../src/detect/rules.js';
+import { DRIFT_RULE, RISKY_RULE, burstRuleReasons, driftRuleReason, joinReasons, surgeRuleReason } from '../../src/detect/rules.js';
 import { programKey } from '../../src/detect/features.js';
 import type { WindowFacts } from '../../src/detect/facts.js';
 
@@ -13,13 +13,48 @@ const win = (over: Partial<WindowFacts>): WindowFacts => ({
   opens: new Map(), connects: [], accepts: [], resources: null, lifecycle: false, ...over,
 });
 
+const SEC = 1_000_000_000n;
+const W = 5n * SEC;
+const seenPeers = new Set(['10.0.0.2']);
+const seenPorts = new Set(['80']);
+/** n connects to ports from..from+n-1 of 10.0.0.2, one every `everyMs` from `atNs`. */
+const scan = (from: number, n: number, atNs: bigint, everyMs = 10) =>
+  Array.from({ length: n }, (_, i) => ({ peer: '10.0.0.2', port: from + i, n: 1, failed: 1, firstNs: atNs + BigInt(Math.round(i * everyMs * 1e6)) }));
+const at = (w: bigint, connects: WindowFacts['connects']) => win({ w, startNs: w * W, endNs: (w + 1n) * W, connects });
+const bursts = (windows: WindowFacts[]) => burstRuleReasons(windows, seenPeers, seenPorts, 10, W);
+
 test('burst rule: 10 new destinations flag, 9 do not, known ones never count', () => {
-  const connects = (n: number) => Array.from({ length: n }, (_, i) => ({ peer: '10.0.0.2', port: 8000 + i, n: 1, failed: 1 }));
-  const seenPeers = new Set(['10.0.0.2']);
-  const seenPorts = new Set(['80']);
-  assert.equal(burstRuleReason(win({ connects: connects(9) }), seenPeers, seenPorts, 10), null);
-  const r = burstRuleReason(win({ connects: [...connects(10), { peer: '10.0.0.2', port: 80, n: 5, failed: 0 }] }), seenPeers, seenPorts, 10);
+  assert.equal(bursts([at(0n, scan(8000, 9, SEC))]).size, 0);
+  const r = bursts([at(0n, [...scan(8000, 10, SEC), { peer: '10.0.0.2', port: 80, n: 5, failed: 0, firstNs: SEC }])]).get(0);
   assert.match(r!.text, /^rule: connected to 10 destinations never seen in baseline \(1 host\) — 10\.0\.0\.2: 10 ports \(8000, 8001/);
+});
+
+// Measured in the system test: the port scan (50 ports in 0.3–0.7 s) was cut by a 5 s window
+// boundary after its 7th port; the window holding 8000–8006 had too few to fire (the rule counted per
+// window), and a scan of 10–19 ports cut in two fired nowhere.
+test('burst rule: a burst cut by a window boundary flags both windows, each naming the whole burst', () => {
+  const before = scan(8000, 7, W - 70n * 1_000_000n);
+  const after = scan(8007, 43, W);
+  const r = bursts([at(0n, before), at(1n, after)]);
+  assert.deepEqual([...r.keys()].sort(), [0, 1]);
+  assert.match(r.get(0)!.text, /^rule: connected to 50 destinations never seen in baseline \(1 host; 7 of them in this window, all within 5 s\) — 10\.0\.0\.2: 50 ports \(8000, 8001/);
+  assert.match(r.get(1)!.text, /^rule: connected to 50 destinations never seen in baseline \(1 host; 43 of them in this window, all within 5 s\) — 10\.0\.0\.2: 50 ports \(8000, 8001/);
+  // 12 ports, 6 on each side: no window holds 10, one span of 5 s does
+  const small = bursts([at(0n, scan(8000, 6, W - 60n * 1_000_000n)), at(1n, scan(8006, 6, W))]);
+  assert.deepEqual([...small.keys()].sort(), [0, 1]);
+  assert.match(small.get(1)!.text, /connected to 12 destinations .* 12 ports \(8000, 8001/);
+});
+
+test('burst rule: the span is one window length: 6 new destinations every window never add up to a burst', () => {
+  // 6 per window, evenly spread: any 5 s span holds 6, so nothing fires (pairs of windows would hold 12)
+  const windows = Array.from({ length: 8 }, (_, i) => at(BigInt(i), scan(9000 + 6 * i, 6, BigInt(i) * W, 5000 / 6)));
+  assert.equal(bursts(windows).size, 0);
+  // the same destination again in the next window is one destination, not two
+  const again = [at(0n, scan(8000, 6, W - 100n * 1_000_000n)), at(1n, scan(8000, 6, W))];
+  assert.equal(bursts(again).size, 0);
+  // a window far from the burst is not flagged by it
+  const r = bursts([at(0n, scan(8000, 10, SEC)), at(1n, scan(8100, 3, W + 2n * SEC)), at(3n, scan(8200, 1, 3n * W))]);
+  assert.deepEqual([...r.keys()], [0]);
 });
 
 test('drift rule: busybox applets are told apart by argv[0]; a known program does not fire', () => {
