@@ -8,7 +8,7 @@ import type { DetectOptions } from './options.js';
 import type { ContainerRef, WindowFacts } from './facts.js';
 import { COUNT_FEATURES, NOVELTY_FEATURES, RESOURCE_FEATURES, featureNames, featurize, hasResources, items, mixVocabulary, seenSets, type NoveltyKind, type Seen } from './features.js';
 import { entropyWeights, groupShares, smoothRows } from './weights.js';
-import { thresholds } from './thresholds.js';
+import { lifecycleMode, thresholds } from './thresholds.js';
 
 export { DEFAULT_OPTIONS, type DetectOptions } from './options.js';
 
@@ -162,16 +162,17 @@ export const FOLDS = 4;
  * cover, as LID-DS does with its validation recordings. A single recording is cut into FOLDS
  * contiguous time blocks instead (series shorter than FOLDS windows only train).
  */
-export function foldsOf(series: Series[], opts: DetectOptions): { folds: number; byRecording: boolean; of: (si: number, i: number) => number } {
+export function foldsOf(series: Series[], opts: DetectOptions): { folds: number; byRecording: boolean; recordings: number; of: (si: number, i: number) => number } {
   const captures = [...new Set(series.filter((s) => s.windows.length > 0).map((s) => `${s.ref.host}\0${s.ref.capture}`))];
   if (opts.validation === 'recordings' && captures.length >= 2) {
     const folds = Math.min(FOLDS, captures.length);
     const fold = series.map((s) => captures.indexOf(`${s.ref.host}\0${s.ref.capture}`) % folds);
-    return { folds, byRecording: true, of: (si) => fold[si]! };
+    return { folds, byRecording: true, recordings: captures.length, of: (si) => fold[si]! };
   }
   return {
     folds: series.some((s) => s.windows.length >= FOLDS) ? FOLDS : 0,
     byRecording: false,
+    recordings: captures.length,
     of: (si, i) => {
       const n = series[si]!.windows.length;
       return n >= FOLDS ? Math.floor((i * FOLDS) / n) : -1;
@@ -187,7 +188,7 @@ export function foldsOf(series: Series[], opts: DetectOptions): { folds: number;
  * the threshold comes from the training windows' own scores (and the CLI warns).
  */
 export function trainGroup(series: Series[], windowMs: number, opts: DetectOptions): GroupModel {
-  const { folds, byRecording, of: foldOf } = foldsOf(series, opts);
+  const { folds, byRecording, recordings, of: foldOf } = foldsOf(series, opts);
   const heldScores: number[] = [];
   const baseline = new BaselineRows(series, windowSeconds(windowMs));
   const heldLifecycle: boolean[] = [];
@@ -209,8 +210,9 @@ export function trainGroup(series: Series[], windowMs: number, opts: DetectOptio
   const ref = held > 0 ? heldScores : [...forest.score(X, opts.extension, opts.tolerance)];
   const refLifecycle = held > 0 ? heldLifecycle : series.flatMap((s) => s.windows.map((w) => w.lifecycle));
   // The spread term guards the max of few time-block windows; held-out recordings are the real thing.
-  // One recording holds one start and one exit: too few to be their own reference (thresholds.ts).
-  const t = thresholds(ref, refLifecycle, opts.margin, byRecording ? 0 : opts.spread, opts.lifecycle && byRecording);
+  // One recording holds one start and one exit: too few to be their own reference, they widen the
+  // single threshold instead (thresholds.ts).
+  const t = thresholds(ref, refLifecycle, opts.margin, byRecording ? 0 : opts.spread, lifecycleMode(opts.lifecycle, byRecording, recordings, held));
   const first = series[0]!.ref;
   return {
     name: first.name,

@@ -9,7 +9,7 @@ import { COUNT_FEATURES, NOVELTY_FEATURES, RESOURCE_FEATURES, featureNames, feat
 import { entropyWeights, groupShares, smoothRows } from '../../src/detect/weights.js';
 import { foldsOf, windowSeconds, type DetectOptions, type GroupModel, type Series } from '../../src/detect/model.js';
 import type { WindowFacts } from '../../src/detect/facts.js';
-import { thresholds } from '../../src/detect/thresholds.js';
+import { lifecycleMode, thresholds } from '../../src/detect/thresholds.js';
 import { ReferenceForest } from './forest-reference.js';
 
 function smoothColumns(d: number): number[] {
@@ -53,7 +53,7 @@ function fitOn(series: Series[], keep: (s: number, i: number) => boolean, window
 }
 
 export function referenceTrainGroup(series: Series[], windowMs: number, opts: DetectOptions): GroupModel {
-  const { folds, byRecording, of: foldOf } = foldsOf(series, opts);
+  const { folds, byRecording, recordings, of: foldOf } = foldsOf(series, opts);
   const heldScores: number[] = [];
   const heldLifecycle: boolean[] = [];
   for (let k = 0; k < folds; k++) {
@@ -73,7 +73,7 @@ export function referenceTrainGroup(series: Series[], windowMs: number, opts: De
   // the threshold rule (src/detect/thresholds.ts) is the live one; the orchestration around it is the old one
   const ref = held > 0 ? heldScores : [...forest.score(X, opts.extension, opts.tolerance)];
   const refLifecycle = held > 0 ? heldLifecycle : series.flatMap((s) => s.windows.map((w) => w.lifecycle));
-  const t = thresholds(ref, refLifecycle, opts.margin, byRecording ? 0 : opts.spread, opts.lifecycle && byRecording);
+  const t = thresholds(ref, refLifecycle, opts.margin, byRecording ? 0 : opts.spread, lifecycleMode(opts.lifecycle, byRecording, recordings, held));
   const first = series[0]!.ref;
   return {
     name: first.name,

@@ -85,6 +85,9 @@ test('real Docker: the port-scan window of the client is flagged, a reason names
   assert.match(texts, /destinations never seen in baseline \(1 host(; \d+ of them in this window, all within 5 s)?\) — [0-9.:a-f]+: [1-5]?\d ports \(8000, 8001/, texts);
 });
 
+// Flaked about 1 run in 10 (and the scan test with it): a new start window scored above the single
+// threshold of the one-recording baseline. Lifecycle windows now get it widened (src/detect/thresholds.ts,
+// docs/detect.md "One baseline recording"); steady windows are held to the same threshold as before.
 test('real Docker: a second normal run of the same workload flags nothing; exit 0', (t) => {
   if (!requireOrSkip(t, ready, why)) return;
   const r = cli(['detect', f('normal.arrow'), '--baseline', f('base.arrow'), '--window', '5s', '-f', 'json'], { timeoutMs: 120_000 });

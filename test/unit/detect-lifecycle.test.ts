@@ -47,16 +47,33 @@ test('lifecycle windows: from first seen to the warm-up after started_at, and th
 test('thresholds: steady windows against the steady maximum, lifecycle windows against their own (never lower)', () => {
   const scores = [0.40, 0.45, 0.50, 0.72, 0.70];
   const life = [false, false, false, true, true];
-  const t = thresholds(scores, life, 0.02, 0, true);
+  const t = thresholds(scores, life, 0.02, 0, 'separate');
   assert.ok(Math.abs(t.threshold - 0.52) < 1e-9 && Math.abs(t.lifecycleThreshold - 0.74) < 1e-9, JSON.stringify(t));
   // a steady window at 0.6 is flagged with separate thresholds, not with one over everything
   assert.ok(0.6 > t.threshold);
-  const one = thresholds(scores, life, 0.02, 0, false);
+  const one = thresholds(scores, life, 0.02, 0, 'one');
   assert.ok(Math.abs(one.threshold - 0.74) < 1e-9 && one.lifecycleThreshold === one.threshold);
   // lifecycle windows that score low never get a threshold below the steady one
-  assert.equal(thresholds([0.5, 0.3], [false, true], 0.02, 0, true).lifecycleThreshold, 0.52);
+  assert.equal(thresholds([0.5, 0.3], [false, true], 0.02, 0, 'separate').lifecycleThreshold, 0.52);
   // no lifecycle validation window: a lifecycle window gets the threshold over everything
-  assert.equal(thresholds([0.5, 0.4], [false, false], 0.02, 0, true).lifecycleThreshold, 0.52);
+  assert.equal(thresholds([0.5, 0.4], [false, false], 0.02, 0, 'separate').lifecycleThreshold, 0.52);
+});
+
+// Was a flake of test/system/detect.test.ts: with one baseline recording a new start window scored up
+// to 0.055 above the single threshold (docs/detect.md); lifecycle windows now get that threshold
+// widened by the baseline start's own departure from the median.
+test('thresholds, one recording: steady windows keep the single threshold, lifecycle windows get it widened by their departure', () => {
+  const scores = [0.40, 0.42, 0.45, 0.50, 0.70];
+  const life = [false, false, false, false, true];
+  const w = thresholds(scores, life, 0.02, 0.5, 'widened');
+  const one = thresholds(scores, life, 0.02, 0.5, 'one');
+  // single: 0.70 + 0.02 + 0.5 · (0.70 − 0.45) = 0.845; lifecycle: + 0.5 · (0.70 − 0.45) = 0.97
+  assert.ok(Math.abs(w.threshold - 0.845) < 1e-9 && Math.abs(one.threshold - 0.845) < 1e-9, JSON.stringify(w));
+  assert.ok(Math.abs(w.lifecycleThreshold - 0.97) < 1e-9, JSON.stringify(w));
+  // a start that scores below the median widens nothing; at most 1; no lifecycle window: the single one
+  assert.equal(thresholds([0.40, 0.45, 0.50, 0.30], [false, false, false, true], 0.02, 1, 'widened').lifecycleThreshold, thresholds([0.40, 0.45, 0.50, 0.30], [false, false, false, true], 0.02, 1, 'one').threshold);
+  assert.equal(thresholds([0.40, 0.45, 0.95], [false, false, true], 0.02, 1, 'widened').lifecycleThreshold, 1);
+  assert.equal(thresholds([0.40, 0.45], [false, false], 0.02, 1, 'widened').lifecycleThreshold, thresholds([0.40, 0.45], [false, false], 0.02, 1, 'one').threshold);
 });
 
 /**
@@ -110,10 +127,16 @@ test('a real capture marks its containers\' start and exit windows, and each row
   const off = trainModel(base, 10_000, 'name', { ...DEFAULT_OPTIONS, lifecycle: false });
   const h = off.groups.find((x) => x.name === 'web')!;
   assert.equal(h.lifecycleThreshold, h.threshold);
-  // one baseline recording (time-block validation): one start and one exit are no reference
+  // one baseline recording (time-block validation): one start and one exit are no reference of their
+  // own; they widen the single threshold (thresholds.ts), which steady windows keep
   const one = trainModel(base.filter((x) => x.ref.capture === 'a.arrow'), 10_000, 'name', DEFAULT_OPTIONS);
   const o = one.groups.find((x) => x.name === 'web')!;
-  assert.equal(o.lifecycleThreshold, o.threshold);
+  const oneOff = trainModel(base.filter((x) => x.ref.capture === 'a.arrow'), 10_000, 'name', { ...DEFAULT_OPTIONS, lifecycle: false }).groups.find((x) => x.name === 'web')!;
+  assert.equal(o.threshold, oneOff.threshold);
+  assert.ok(o.lifecycleThreshold > o.threshold, JSON.stringify(o));
+  // several recordings cut into time blocks (the bench's "time-block folds" row): one threshold, as before
+  const time = trainModel(base, 10_000, 'name', { ...DEFAULT_OPTIONS, validation: 'time' }).groups.find((x) => x.name === 'web')!;
+  assert.equal(time.lifecycleThreshold, time.threshold);
 });
 
 test('the model file keeps the lifecycle threshold; a model saved without one uses its threshold', () => {
