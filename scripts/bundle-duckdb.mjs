@@ -14,7 +14,6 @@
  * and is only used with that bundle. Run by `npm run build` after tsc.
  */
 import { build } from 'esbuild';
-import { createHash } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -23,7 +22,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DUCKDB_OUTFILE = join(ROOT, 'dist', 'src', 'analyze', 'duckdb-api.bundle.cjs');
-export const duckdbCacheFile = (outfile) => outfile.replace(/\.cjs$/, '.cache');
+/** The bundle and cache format (wrapBundle, cacheFileOf, codeCacheOf), from tsc's output. */
+const CACHED_SCRIPT = pathToFileURL(join(ROOT, 'dist', 'src', 'util', 'cached-script.js')).href;
 
 export async function bundleDuckdb({ outfile = DUCKDB_OUTFILE } = {}) {
   const entry = createRequire(join(ROOT, 'package.json')).resolve('@duckdb/node-api');
@@ -40,18 +40,18 @@ export async function bundleDuckdb({ outfile = DUCKDB_OUTFILE } = {}) {
     logLevel: 'warning',
   });
   const text = result.outputFiles[0].text;
-  const id = createHash('sha256').update(text).digest('hex');
-  const { wrapBundle } = await import(pathToFileURL(join(ROOT, 'dist', 'src', 'util', 'cached-script.js')).href);
-  writeFileSync(outfile, wrapBundle(text, id));
-  rmSync(duckdbCacheFile(outfile), { force: true });
-  makeCodeCache(outfile);
+  const { wrapBundle, cacheFileOf } = await import(CACHED_SCRIPT);
+  writeFileSync(outfile, wrapBundle(text));
+  rmSync(cacheFileOf(outfile), { force: true });
+  makeCodeCache(cacheFileOf(outfile));
 }
 
-function makeCodeCache(outfile) {
+function makeCodeCache(cacheFile) {
   const duckdbJs = pathToFileURL(join(ROOT, 'dist', 'src', 'analyze', 'duckdb.js')).href;
   const child = [
     "import { writeFileSync } from 'node:fs';",
     `const { api, apiBundle } = await import(${JSON.stringify(duckdbJs)});`,
+    `const { codeCacheOf } = await import(${JSON.stringify(CACHED_SCRIPT)});`,
     "if (!apiBundle) throw new Error('the bundle did not load');",
     "const instance = await api.DuckDBInstance.create(':memory:');",
     'const c = await instance.connect();',
@@ -67,7 +67,7 @@ function makeCodeCache(outfile) {
     'const p = await c.prepare("SELECT $x::VARCHAR AS x"); p.bind({ x: null }, { x: api.VARCHAR }); await p.run(); p.destroySync();',
     "await c.run('SELECT 1').then((r) => r.getRows?.());",
     'c.closeSync(); instance.closeSync();',
-    `writeFileSync(${JSON.stringify(duckdbCacheFile(outfile))}, Buffer.concat([Buffer.from(apiBundle.id, 'latin1'), apiBundle.script.createCachedData()]));`,
+    `writeFileSync(${JSON.stringify(cacheFile)}, codeCacheOf(apiBundle));`,
   ].join('\n');
   const env = { ...process.env, NODE_OPTIONS: '' };
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', child], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });

@@ -26,7 +26,6 @@
  * BUNDLE_MINIFY=0 leaves the bundle readable (for node --cpu-prof).
  */
 import { build } from 'esbuild';
-import { createHash } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -113,7 +112,7 @@ export async function bundleLoad({ outfile = LOAD_OUTFILE, cjsOutfile = LOAD_CJS
   if (inputs(cjs) !== inputs(result)) throw new Error('the CommonJS and ES module load bundles hold different modules');
   const text = cjs.outputFiles[0].text;
   const { wrapBundle, cacheFileOf } = await import(pathToFileURL(join(SRC, 'util', 'cached-script.js')).href);
-  writeFileSync(cjsOutfile, wrapBundle(text, createHash('sha256').update(text).digest('hex')));
+  writeFileSync(cjsOutfile, wrapBundle(text));
   rmSync(cacheFileOf(cjsOutfile), { force: true });
   if (cjsOutfile === LOAD_CJS_OUTFILE) makeLoadCache(cacheFileOf(cjsOutfile));
   return result.metafile;
@@ -133,6 +132,7 @@ function makeLoadCache(cacheFile) {
     `const { CaptureWriter } = await import(${url('capture/writer.js')});`,
     `const { columnsOf, KINDS } = await import(${url('capture/schema.js')});`,
     `const { openAnalysis, loadBundleScript } = await import(${url('analyze/db.js')});`,
+    `const { codeCacheOf } = await import(${url('util/cached-script.js')});`,
     "const value = { u8: 1, u16: 1, u32: 1, i32: 1, u64: 1n, i64: 1n, bool: false, timestamp: 1n, dict: 'x', utf8: 'x', utf8_list: ['x'], addr: '10.0.0.1' };",
     "const dir = mkdtempSync(join(tmpdir(), 'contxray-build-'));",
     'try {',
@@ -145,7 +145,7 @@ function makeLoadCache(cacheFile) {
     '  a.close();',
     '  const b = loadBundleScript();',
     "  if (!b) throw new Error('the CommonJS load bundle was not used');",
-    `  writeFileSync(${JSON.stringify(cacheFile)}, Buffer.concat([Buffer.from(b.id, 'latin1'), b.script.createCachedData()]));`,
+    `  writeFileSync(${JSON.stringify(cacheFile)}, codeCacheOf(b));`,
     '} finally {',
     '  rmSync(dir, { recursive: true, force: true });',
     '}',

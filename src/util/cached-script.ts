@@ -12,6 +12,7 @@
  * rejected cache means a plain compile; a missing or id-less bundle, null (the caller loads the
  * modules the bundle was made from). CONTXRAY_DEBUG=1 says which.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
@@ -81,7 +82,13 @@ function codeCache(file: string, id: string, what: string): Buffer | undefined {
   return data.subarray(ID_LENGTH);
 }
 
-/** What the build writes: the wrapped bundle text with its build id (sha256 hex of `text`). */
-export function wrapBundle(text: string, id: string): string {
+/** What the build writes for a bundle: `text` wrapped, then its build id (SHA-256 hex of `text`). */
+export function wrapBundle(text: string): string {
+  const id = createHash('sha256').update(text).digest('hex');
   return `(function (exports, require, module, __filename, __dirname) {${text}\n})${BUILD_ID}${id}\n`;
+}
+
+/** What the build writes as a bundle's code cache, after a representative run of `loaded`: its build id, then V8's data. */
+export function codeCacheOf(loaded: Pick<CachedScript<unknown>, 'id' | 'script'>): Buffer {
+  return Buffer.concat([Buffer.from(loaded.id, 'latin1'), loaded.script.createCachedData()]);
 }

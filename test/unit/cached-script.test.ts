@@ -27,13 +27,13 @@ const TEXT = 'const x = require("node:path").basename(__filename); exports.answe
 function build(name: string): { file: string; id: string } {
   const file = join(work.dir, `${name}.cjs`);
   const id = createHash('sha256').update(TEXT).digest('hex');
-  writeFileSync(file, wrapBundle(TEXT, id));
+  writeFileSync(file, wrapBundle(TEXT));
   const child = [
-    `const { loadCachedScript, cacheFileOf } = await import(${JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../src/util/cached-script.js')).href)});`,
+    `const { loadCachedScript, cacheFileOf, codeCacheOf } = await import(${JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../src/util/cached-script.js')).href)});`,
     "const { writeFileSync } = await import('node:fs');",
     `const made = loadCachedScript(${JSON.stringify(file)}, 'test', { useCache: false });`,
     'made.exports.answer(1);',
-    `writeFileSync(cacheFileOf(${JSON.stringify(file)}), Buffer.concat([Buffer.from(made.id, 'latin1'), made.script.createCachedData()]));`,
+    `writeFileSync(cacheFileOf(${JSON.stringify(file)}), codeCacheOf(made));`,
   ].join('\n');
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', child], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
