@@ -18,6 +18,9 @@ import { columnsOf, type Column, type ColumnType, type Kind } from '../capture/s
 /** Bytes per value of the columns copied as they are. */
 export const WIDTH: Partial<Record<ColumnType, number>> = { u8: 1, u16: 2, u32: 4, u64: 8, i32: 4, i64: 8, timestamp: 8, dict: 4, bool: 1 };
 
+/** The kind with most rows in any capture (in-kernel syscall aggregates): stored in parallel (load-feed.ts, load-shim.ts). */
+export const BULK_KIND: Kind = 'syscall';
+
 export function kindColumns(kind: Kind): Column[] {
   return columnsOf(kind).filter((c) => c.name !== 'kind');
 }
@@ -161,7 +164,7 @@ function cutEnd(bytes: Uint8Array, start: number, max: number): number {
 const utf8 = new TextDecoder('utf-8');
 
 /** Global ids for a batch's dictionary indices (extending the file's mapping for new entries). */
-function remapDictionary(column: Column, data: Data, strings: GlobalStrings, remap: Map<string, Int32Array>, cut: StringCaps): Uint32Array {
+export function remapDictionary(column: Column, data: Data, strings: GlobalStrings, remap: Map<string, Int32Array>, cut: StringCaps): Uint32Array {
   const dict = (data as unknown as { dictionary: Vector }).dictionary;
   let map = remap.get(column.name) ?? new Int32Array(0);
   if (map.length < dict.length) {
@@ -193,7 +196,7 @@ function unpackBits(bits: Uint8Array, offset: number, length: number): Uint8Arra
   return out;
 }
 
-function asBytes(v: ArrayBufferView): Uint8Array {
+export function asBytes(v: ArrayBufferView): Uint8Array {
   return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
 }
 

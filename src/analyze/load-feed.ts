@@ -18,18 +18,24 @@ import type { DataChunk } from '@duckdb/node-bindings';
 import type { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBTableFunction } from '@duckdb/node-api';
 import { api, bindings as duckdb } from './duckdb.js';
 import { appendDecoded, captureIdColumn, checkedColumns, CHUNK, DUCK_TYPES, fillFixed, withAppenders, type GlobalStrings } from './append.js';
-import { kindColumns, WIDTH, type DecodedBatch } from './load-decode.js';
+import { BULK_KIND, kindColumns, WIDTH, type DecodedBatch } from './load-decode.js';
+import { rmSync } from 'node:fs';
+import { shimFields, type Segment } from './load-shim.js';
 import type { ErrorMessage, LoadMessage, LoadUnit, UnitResult } from './load-part.js';
 import type { Kind } from '../capture/schema.js';
 import { CaptureError, ContxrayError, errorMessage, OutputError, QueryError, RecorderError, SelectionError, UsageError } from '../util/errors.js';
 
 /** The kind streamed through the parallel INSERT; its columns are all fixed-width (checked by a test). */
-export const BULK_KIND: Kind = 'syscall';
+export { BULK_KIND };
 
-/** Where the messages come from: `next()` may block; `taken()` after each batch is in the database. */
+/**
+ * Where the messages come from: `next()` may block; `taken()` after each batch is in the database;
+ * `ready()`, when there, resolves once next() would not block (waiting without blocking this thread).
+ */
 export interface MessageSource {
   next(): LoadMessage;
   taken(): void;
+  ready?(): Promise<void>;
 }
 
 export type Count = (unit: LoadUnit, rows: number, bytes: number) => void;
@@ -48,6 +54,7 @@ let functions = 0;
  * null when the source numbers into the load's own.
  */
 export async function loadFed(instance: DuckDBInstance, conn: DuckDBConnection, source: MessageSource, units: LoadUnit[], strings: GlobalStrings | null, count: Count, opts: FeedOptions = {}): Promise<UnitResult[]> {
+  if (opts.shim && opts.parallel !== false) return loadShimmed(instance, conn, source, units, strings, count);
   if (opts.parallel === false) {
     return withAppenders(conn, async (appenders) => {
       const feed = new Feed(source, appenders, units, strings, count, false);
@@ -63,9 +70,12 @@ export async function loadFed(instance: DuckDBInstance, conn: DuckDBConnection, 
       conn.registerTableFunction(feed.tableFunction(name));
       await conn.run('SET preserve_insertion_order = false');
       try {
-        await conn.run(`INSERT INTO ev_${BULK_KIND} SELECT * FROM ${name}()`);
-      } catch (err) {
-        throw feed.failure ?? err;
+        try {
+          await conn.run(`INSERT INTO ev_${BULK_KIND} SELECT * FROM ${name}()`);
+        } catch (err) {
+          throw feed.failure ?? err;
+        }
+        if (feed.failure) throw feed.failure;
       } finally {
         await conn.run('RESET preserve_insertion_order');
       }
@@ -78,6 +88,66 @@ export async function loadFed(instance: DuckDBInstance, conn: DuckDBConnection, 
   }
 }
 
+/**
+ * The load with the Parquet shim (load-shim.ts): the source writes the bulk kind's batches to shim
+ * files as it reads, and each complete file is stored by an `INSERT … SELECT FROM read_parquet`
+ * on `conn` — DuckDB decompressing and storing on its threads — while the next is written. Every
+ * other batch (other kinds, and bulk batches that could not be deferred) goes through its appender
+ * on a second connection. Messages are taken outside DuckDB's calls, so this thread waits for them
+ * without blocking (source.ready) and the INSERTs start as their files complete. Both connections'
+ * transactions commit only when everything is in: a failure leaves the tables as they were.
+ */
+async function loadShimmed(instance: DuckDBInstance, conn: DuckDBConnection, source: MessageSource, units: LoadUnit[], strings: GlobalStrings | null, count: Count): Promise<UnitResult[]> {
+  const side = await instance.connect();
+  try {
+    return await withAppenders(side, async (appenders) => {
+      const feed = new Feed(source, appenders, units, strings, count, false);
+      let stored: Promise<void> = Promise.resolve();
+      feed.onSegment = (segment) => {
+        stored = stored.then(() => insertShim(conn, segment));
+        stored.catch(() => undefined); // awaited below; a failure must not be an unhandled rejection meanwhile
+      };
+      // In one transaction (one commit), in any order: DuckDB then stores each file on all its threads.
+      await conn.run('SET preserve_insertion_order = false');
+      await conn.run('BEGIN TRANSACTION');
+      let ok = false;
+      try {
+        while (!feed.finished) {
+          await (source.ready ? source.ready() : new Promise(setImmediate));
+          feed.step(source.next());
+        }
+        await stored;
+        ok = true;
+      } finally {
+        await stored.catch(() => undefined);
+        await conn.run(ok ? 'COMMIT' : 'ROLLBACK');
+        await conn.run('RESET preserve_insertion_order');
+      }
+      return feed.results;
+    });
+  } finally {
+    side.closeSync();
+  }
+}
+
+/** The shim could not be read (a frame that does not decompress, say): the load is redone without it (load.ts). */
+export class ShimFailed extends Error {}
+
+/** A shim file's rows into the bulk kind's table, DuckDB reading and storing on its threads; the file is removed after. */
+async function insertShim(conn: DuckDBConnection, segment: Segment): Promise<void> {
+  const cols = shimFields().map((f) => `"${f.name}"`).join(', ');
+  let stored: number;
+  try {
+    const result = await conn.run(`INSERT INTO ev_${BULK_KIND} (${cols}) SELECT ${cols} FROM read_parquet('${segment.path.replaceAll("'", "''")}')`);
+    stored = Number(result.rowsChanged);
+  } catch (err) {
+    throw new ShimFailed(`the shim did not load: ${errorMessage(err)}`, { cause: err });
+  } finally {
+    rmSync(segment.path, { force: true });
+  }
+  if (stored !== segment.rows) throw new ShimFailed(`the shim loaded ${stored} rows, not ${segment.rows}`);
+}
+
 export interface FeedOptions {
   /**
    * false: every kind through its appender on `conn`, the bulk kind too (no table function, no
@@ -85,6 +155,8 @@ export interface FeedOptions {
    * the rows on one core (load.ts SMALL_LOAD_BYTES).
    */
   parallel?: boolean;
+  /** The source writes the bulk kind to shim files (decodeUnits' shimDir): loadShimmed(). */
+  shim?: boolean;
 }
 
 /** The source's messages, taken in order inside DuckDB's calls for the bulk kind's next rows. */
@@ -92,6 +164,8 @@ class Feed {
   readonly results: UnitResult[] = [];
   finished = false;
   failure: Error | null = null;
+  /** Called with each complete shim file (load-shim.ts). */
+  onSegment: ((segment: Segment) => void) | null = null;
   private current: { batch: DecodedBatch; unit: LoadUnit; bytes: number; captureIds: Uint16Array } | null = null;
   private cursor = 0;
   private readonly columns = kindColumns(BULK_KIND);
@@ -147,6 +221,11 @@ class Feed {
     return n;
   }
 
+  /** One message, taken outside DuckDB's calls (loadShimmed). */
+  step(m: LoadMessage): void {
+    this.take(m);
+  }
+
   private take(m: LoadMessage): void {
     if (m.type === 'batch') {
       const unit = this.units[m.unit]!;
@@ -161,7 +240,14 @@ class Feed {
         this.source.taken();
         this.count(unit, m.batch.rows, m.bytes);
       }
-    } else if (m.type === 'unit') this.results.push(m.result);
+    } else if (m.type === 'deferred') {
+      this.strings?.addAll(m.strings);
+      this.count(this.units[m.unit]!, m.rows, m.bytes);
+    } else if (m.type === 'shim') {
+      if (!this.onSegment) throw new Error('a shim file in a load without the shim');
+      this.onSegment({ path: m.path, rows: m.rows });
+    }
+    else if (m.type === 'unit') this.results.push(m.result);
     else if (m.type === 'done') this.finished = true;
     else throw fromErrorMessage(m.error);
   }

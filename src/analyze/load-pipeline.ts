@@ -18,10 +18,10 @@ const WINDOW = 8;
 const WORKER_LOST_MS = 60_000;
 
 /** Runs `fn` with the messages of a load worker decoding `units`; the worker is gone when it returns. */
-export async function withWorker<T>(units: LoadUnit[], fn: (source: MessageSource) => Promise<T>): Promise<T> {
+export async function withWorker<T>(units: LoadUnit[], shimDir: string | null, fn: (source: MessageSource) => Promise<T>): Promise<T> {
   const { port1, port2 } = new MessageChannel();
   const signal = new Int32Array(new SharedArrayBuffer(8));
-  const input: WorkerInput = { units, window: WINDOW, port: port2, signal: signal.buffer as SharedArrayBuffer };
+  const input: WorkerInput = { units, shimDir, window: WINDOW, port: port2, signal: signal.buffer as SharedArrayBuffer };
   const worker = new Worker(WORKER, { workerData: input, transferList: [port2] });
   let failed: Error | null = null;
   worker.once('error', (err) => (failed ??= new CaptureError('load-failed', `load worker failed: ${err.message}`, { cause: err })));
@@ -38,15 +38,20 @@ export async function withWorker<T>(units: LoadUnit[], fn: (source: MessageSourc
 
 /** Resolves once the worker has sent its first message (its modules loaded), without blocking this thread. */
 async function started(signal: Int32Array, exited: Promise<void>, failed: () => Error | null): Promise<void> {
-  // Atomics.waitAsync is in Node ≥ 16; TypeScript lists it from lib es2024 on.
-  const wait = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<string> | string } }).waitAsync(signal, 0, 0);
+  const wait = waitAsync(signal, 0, 0);
   if (wait.async) await Promise.race([wait.value, exited]);
   const err = failed();
   if (err) throw err;
   if (Atomics.load(signal, 0) === 0) throw new CaptureError('load-failed', 'load worker exited before it started');
 }
 
+// Atomics.waitAsync is in Node ≥ 16; TypeScript lists it from lib es2024 on.
+const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, timeout?: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
+
 class WorkerSource implements MessageSource {
+  /** Taken by ready(), not yet returned by next(). */
+  private readonly held: LoadMessage[] = [];
+
   constructor(
     private readonly port: MessagePort,
     private readonly signal: Int32Array,
@@ -58,20 +63,50 @@ class WorkerSource implements MessageSource {
     this.port.postMessage(1);
   }
 
+  /** Resolves once a message is there, waiting without blocking this thread (Atomics.waitAsync). */
+  async ready(): Promise<void> {
+    const alive = this.watch();
+    while (this.held.length === 0) {
+      const seen = Atomics.load(this.signal, 0);
+      const got = this.poll();
+      if (got) this.held.push(got);
+      else {
+        const wait = waitAsync(this.signal, 0, seen, HEARTBEAT_MS * 5);
+        if ((wait.async ? await wait.value : wait.value) === 'timed-out') alive();
+      }
+    }
+  }
+
   /** The next message, waiting for it. */
   next(): LoadMessage {
-    let beat = Atomics.load(this.signal, 1);
-    let quietSince = performance.now();
+    const held = this.held.shift();
+    if (held) return held;
+    const alive = this.watch();
     for (;;) {
       const seen = Atomics.load(this.signal, 0);
-      const got = receiveMessageOnPort(this.port);
-      if (got) return got.message as LoadMessage;
-      const failed = this.failed();
-      if (failed) throw failed;
-      if (Atomics.wait(this.signal, 0, seen, HEARTBEAT_MS * 5) !== 'timed-out') continue;
+      const got = this.poll();
+      if (got) return got;
+      if (Atomics.wait(this.signal, 0, seen, HEARTBEAT_MS * 5) === 'timed-out') alive();
+    }
+  }
+
+  /** A message if one is there; throws the worker's failure. */
+  private poll(): LoadMessage | null {
+    const got = receiveMessageOnPort(this.port);
+    if (got) return got.message as LoadMessage;
+    const failed = this.failed();
+    if (failed) throw failed;
+    return null;
+  }
+
+  /** A check to call after each wait that timed out: throws once the worker's heartbeat has stopped for WORKER_LOST_MS. */
+  private watch(): () => void {
+    let beat = Atomics.load(this.signal, 1);
+    let quietSince = performance.now();
+    return () => {
       const now = Atomics.load(this.signal, 1);
       if (now !== beat) [beat, quietSince] = [now, performance.now()];
       else if (performance.now() - quietSince > WORKER_LOST_MS) throw new CaptureError('load-failed', `the load worker stopped answering (nothing for ${WORKER_LOST_MS / 1000} s)`);
-    }
+    };
   }
 }

@@ -19,6 +19,8 @@ import type { LoadMessage, LoadUnit } from './load-part.js';
 
 export interface WorkerInput {
   units: LoadUnit[];
+  /** The directory the bulk kind's deferred batches go to (load-shim.ts), or null. */
+  shimDir: string | null;
   /** Batches sent and not yet taken, at most. */
   window: number;
   port: MessagePort;
@@ -30,7 +32,7 @@ export interface WorkerInput {
 /** How often the heartbeat beats. */
 export const HEARTBEAT_MS = 200;
 
-async function run({ units, window, port, signal }: WorkerInput): Promise<void> {
+async function run({ units, shimDir, window, port, signal }: WorkerInput): Promise<void> {
   const sig = new Int32Array(signal);
   const send = (message: LoadMessage, transfer: ArrayBuffer[] = []) => {
     port.postMessage(message, transfer);
@@ -49,7 +51,7 @@ async function run({ units, window, port, signal }: WorkerInput): Promise<void> 
     await (await import('../capture/zstd.js')).useZstd();
     const { GlobalStrings, transferList } = await import('./load-decode.js');
     const { decodeUnits } = await import('./load-part.js');
-    for (const m of decodeUnits(units, new GlobalStrings(), true)) {
+    for (const m of decodeUnits(units, new GlobalStrings(), true, shimDir)) {
       if (m.type !== 'batch') {
         send(m);
         continue;

@@ -9,11 +9,13 @@
  * decode here.
  * Measured against the alternatives in docs/performance.md ("Interactive speed — parallel load").
  */
-import { availableParallelism, loadavg } from 'node:os';
-import { statSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { GlobalStrings, kindColumns, tableDdl } from './append.js';
-import { loadFed, type MessageSource } from './load-feed.js';
+import { loadFed, ShimFailed, type MessageSource } from './load-feed.js';
+import { KINDS } from '../capture/schema.js';
 import { withWorker } from './load-pipeline.js';
 import { decodeUnits, type LoadMessage, type LoadUnit, type UnitResult } from './load-part.js';
 import { useZstd } from '../capture/zstd.js';
@@ -73,19 +75,38 @@ export interface LoadTarget {
 export async function loadCaptures({ instance, connection: conn }: LoadTarget, paths: string[], progress?: Progress, opts: LoadOptions = {}): Promise<LoadResult> {
   const units = unitsOf(paths);
   const ahead = opts.ahead !== undefined ? opts.ahead : await readAhead(paths, opts);
-  const threads = ahead ? 1 : loadThreads(opts.threads, paths);
-  const strings = ahead?.strings ?? new GlobalStrings();
+  const shim = !ahead && shimWanted();
+  const threads = ahead ? 1 : loadThreads(opts.threads, paths, shim);
+  let strings = ahead?.strings ?? new GlobalStrings();
   let rows = 0;
   const count = (unit: LoadUnit, n: number, bytes: number) => {
     rows += n;
     progress?.({ path: unit.path, rows, bytes });
   };
   await useZstd();
-  const results = ahead
-    ? await loadFed(instance, conn, replay(ahead), units, null, count, { parallel: false })
-    : threads > 1
-      ? await withWorker(units, (source) => loadFed(instance, conn, source, units, strings, count))
-      : await withLocal(units, strings, (source) => loadFed(instance, conn, source, units, null, count));
+  const load = (shimDir: string | null, strings: GlobalStrings) => {
+    const shim = shimDir !== null;
+    return ahead
+      ? loadFed(instance, conn, replay(ahead), units, null, count, { parallel: false })
+      : threads > 1
+        ? withWorker(units, shimDir, (source) => loadFed(instance, conn, source, units, strings, count, { shim }))
+        : withLocal(units, strings, shimDir, (source) => loadFed(instance, conn, source, units, null, count, { shim }));
+  };
+  let results: UnitResult[];
+  const shimDir = shim ? mkdtempSync(join(tmpdir(), 'contxray-load-')) : null;
+  try {
+    results = await load(shimDir, strings);
+  } catch (err) {
+    if (!(err instanceof ShimFailed)) throw err;
+    // What DuckDB could not read (a frame that does not decompress), the usual path reads,
+    // recovering what it can as it always does. The failed load committed nothing; emptied anyway.
+    for (const kind of KINDS) await conn.run(`DELETE FROM ev_${kind}`);
+    rows = 0;
+    strings = new GlobalStrings();
+    results = await load(null, strings);
+  } finally {
+    if (shimDir) rmSync(shimDir, { recursive: true, force: true });
+  }
   // One transaction (one commit) for the strings and every capture's rows.
   await conn.run('BEGIN TRANSACTION');
   try {
@@ -124,11 +145,14 @@ async function finish(conn: DuckDBConnection, paths: string[], results: UnitResu
   return { rows, warnings, metas };
 }
 
-/** 1 or 2 (see LoadOptions.threads). */
-export function loadThreads(option: number | undefined, paths: string[]): number {
+/**
+ * 1 or 2 (see LoadOptions.threads). With the shim (load-shim.ts) one: DuckDB decompresses and
+ * stores the bulk kind on its threads, and a worker would only add its start and copies.
+ */
+export function loadThreads(option: number | undefined, paths: string[], shim = false): number {
   const env = process.env.CONTXRAY_LOAD_THREADS;
   const asked = option ?? (env !== undefined && env !== '' ? Number(env) : undefined);
-  if (asked === undefined) return defaultThreads(availableParallelism(), totalBytes(paths), loadavg()[0]!, paths.length);
+  if (asked === undefined) return shim ? 1 : defaultThreads(availableParallelism(), totalBytes(paths), loadavg()[0]!, paths.length);
   if (!Number.isInteger(asked) || asked < 1 || asked > 64) throw new UsageError('bad-threads', `CONTXRAY_LOAD_THREADS must be a whole number from 1 to 64 (got ${String(option ?? env)})`);
   return Math.min(asked, 2);
 }
@@ -157,9 +181,17 @@ function fileSize(path: string): number {
   }
 }
 
+/**
+ * Whether the bulk kind's batches go through the Parquet shim (load-shim.ts): unless
+ * CONTXRAY_LOAD_SHIM=0 (for comparisons; the shim is the faster path, docs/performance.md).
+ */
+function shimWanted(): boolean {
+  return process.env.CONTXRAY_LOAD_SHIM !== '0';
+}
+
 /** decodeUnits() on this thread: the batches are decoded inside DuckDB's calls for rows. */
-async function withLocal<T>(units: LoadUnit[], strings: GlobalStrings, fn: (source: MessageSource) => Promise<T>): Promise<T> {
-  const messages = decodeUnits(units, strings, false);
+async function withLocal<T>(units: LoadUnit[], strings: GlobalStrings, shimDir: string | null, fn: (source: MessageSource) => Promise<T>): Promise<T> {
+  const messages = decodeUnits(units, strings, false, shimDir);
   try {
     return await fn({
       next: () => {

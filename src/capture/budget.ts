@@ -14,8 +14,9 @@
  * Documented in docs/capture-format.md ("Limits").
  */
 import { COLUMNS, type ColumnType } from './schema.js';
-import { CompressionType } from 'apache-arrow';
-import { UnsupportedCompression, withDecodeBudget, type DecodeBudget } from './zstd.js';
+import { CompressionType, type Schema } from 'apache-arrow';
+import { UnsupportedCompression, withDecodeBudget, withFrameSink, type DecodeBudget } from './zstd.js';
+import type { Deferral } from './defer.js';
 
 /** Rows per record batch and entries per dictionary batch a reader accepts (the writer writes ≤ 2^17). */
 export const MAX_READ_ROWS = 1 << 18;
@@ -71,6 +72,7 @@ export class FileBudget {
 
 const BUDGET = Symbol.for('contxray.capture.fileBudget');
 const INSTALLED = Symbol.for('contxray.capture.budgetInstalled');
+const DEFERRAL = Symbol.for('contxray.capture.deferral');
 
 interface BatchHeader {
   length: number;
@@ -78,15 +80,17 @@ interface BatchHeader {
   data?: BatchHeader; // dictionary batches carry their record batch here
   compression?: { type: number } | null;
 }
-type Impl = Record<symbol, FileBudget | undefined>;
+type Impl = Record<symbol, unknown> & { schema: Schema };
 type Loader = (this: Impl, header: BatchHeader, ...rest: unknown[]) => unknown;
 
 /**
  * Attaches `budget` to an apache-arrow reader implementation (RecordBatchReader's `_impl`) and
- * wraps its batch loading (once per class) so every decoded buffer is charged.
+ * wraps its batch loading (once per class) so every decoded buffer is charged. `deferral`: record
+ * batches it plans for keep some frames compressed (defer.ts).
  */
-export function attachBudget(impl: object, budget: FileBudget): void {
+export function attachBudget(impl: object, budget: FileBudget, deferral?: Deferral): void {
   (impl as Record<symbol, FileBudget>)[BUDGET] = budget;
+  if (deferral) (impl as Record<symbol, Deferral>)[DEFERRAL] = deferral;
   let proto: object | null = Object.getPrototypeOf(impl);
   while (proto && !Object.prototype.hasOwnProperty.call(proto, '_loadRecordBatch')) proto = Object.getPrototypeOf(proto);
   if (!proto) throw new Error('apache-arrow reader without _loadRecordBatch: budget cannot be attached');
@@ -95,13 +99,19 @@ export function attachBudget(impl: object, budget: FileBudget): void {
   for (const [name, dictionary] of [['_loadRecordBatch', false], ['_loadDictionaryBatch', true]] as const) {
     const original = p[name] as Loader;
     p[name] = function (this: Impl, header: BatchHeader, ...rest: unknown[]) {
-      const file = this[BUDGET];
+      const file = this[BUDGET] as FileBudget | undefined;
       if (!file) return original.call(this, header, ...rest);
       const h = dictionary ? header.data! : header;
       // apache-arrow would call a missing codec damage; it is a file we do not read.
       const type = h.compression?.type;
       if (type != null && type !== CompressionType.ZSTD) throw new UnsupportedCompression(CompressionType[type] ?? `type ${type}`);
-      return withDecodeBudget(file.batch(Number(h.length), h.buffers.length, dictionary), () => original.call(this, header, ...rest));
+      const charged = file.batch(Number(h.length), h.buffers.length, dictionary);
+      const deferral = dictionary || type == null ? undefined : (this[DEFERRAL] as Deferral | undefined);
+      const sink = deferral?.plan(this.schema, header as never, rest[0] as Uint8Array) ?? null;
+      if (!sink) return withDecodeBudget(charged, () => original.call(this, header, ...rest));
+      const batch = withDecodeBudget(charged, () => withFrameSink(sink, () => original.call(this, header, ...rest))) as object;
+      deferral!.keep(batch, sink);
+      return batch;
     } as Loader;
   }
   p[INSTALLED] = true;

@@ -11,9 +11,10 @@
 import { closeSync, constants as fsc, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { RecordBatchFileReader, RecordBatchStreamReader, type RecordBatch, type RecordBatchReader, type Schema } from 'apache-arrow';
 import { arrowType } from './arrow-types.js';
-import { COLUMNS, FORMAT_MAJOR, META, type HostInfo, type Kind, type SyscallTable, KINDS } from './schema.js';
+import { COLUMNS, FORMAT_MAJOR, META, type Column, type HostInfo, type Kind, type SyscallTable, KINDS } from './schema.js';
 import { UnsupportedCompression, useZstd, zstdReady } from './zstd.js';
 import { attachBudget, BudgetError, FileBudget } from './budget.js';
+import { Deferral, type Frame } from './defer.js';
 import './harden.js';
 import { CaptureError, errorMessage } from '../util/errors.js';
 import { visible } from '../util/visible.js';
@@ -51,6 +52,7 @@ export class CaptureReader {
     readonly fileBytes: number,
     private readonly complete: boolean,
     private fd: number | null,
+    private readonly deferral: Deferral | null,
   ) {}
 
   static async open(path: string): Promise<CaptureReader> {
@@ -58,8 +60,12 @@ export class CaptureReader {
     return CaptureReader.openSync(path);
   }
 
-  /** open() without waiting: for callers that cannot await, once useZstd() has been awaited. */
-  static openSync(path: string): CaptureReader {
+  /**
+   * open() without waiting: for callers that cannot await, once useZstd() has been awaited.
+   * `defer`: batches of this kind keep their columns' frames compressed where they can (defer.ts;
+   * framesOf() has them, and the batch holds zeros in their place).
+   */
+  static openSync(path: string, opts: { defer?: { kind: Kind; columns: Column[] } } = {}): CaptureReader {
     if (!zstdReady()) throw new Error('CaptureReader.openSync before useZstd()');
     const fd = openCaptureFile(path);
     try {
@@ -69,16 +75,19 @@ export class CaptureReader {
       if (size < 8 || !head.subarray(0, 6).equals(MAGIC)) throw new CaptureError('not-arrow', `${path}: not an Arrow file (no ARROW1 magic); is this a contxray capture?`);
       const complete = size >= 14 && readAt(fd, size - 6, 6).equals(MAGIC);
       const budget = new FileBudget(size);
+      // The footer-read fallback (no schema message) defers nothing: it is for small, odd files.
+      let deferral = opts.defer ? new Deferral(opts.defer.kind, opts.defer.columns) : null;
       let reader: RecordBatchReader;
       try {
         reader = RecordBatchStreamReader.from(fileChunks(fd, 8, size)) as RecordBatchReader;
-        attachBudget((reader as unknown as { _impl: object })._impl, budget);
+        attachBudget((reader as unknown as { _impl: object })._impl, budget, deferral ?? undefined);
         reader.open();
       } catch (err) {
         // Writers that put no schema message after the magic (apache-arrow's own) still have a footer.
         if (!complete) throw new CaptureError('unreadable', `${path}: unreadable capture header (${errorMessage(err)})`, { cause: err });
         if (size > WHOLE_FILE_MAX)
           throw new CaptureError('too-big', `${path}: no schema message after the magic, and too big (${size} bytes) to read whole; rewrite it with a streaming Arrow writer`);
+        deferral = null;
         try {
           reader = RecordBatchFileReader.from(readAt(fd, 0, size)) as RecordBatchReader;
           attachBudget((reader as unknown as { _impl: object })._impl, budget);
@@ -89,7 +98,7 @@ export class CaptureReader {
       }
       if (!reader.schema) throw new CaptureError('no-schema', `${path}: no schema in file (cut before the first message?)`);
       const meta = checkSchema(path, reader.schema);
-      return new CaptureReader(meta, reader.schema, reader, size, complete, fd);
+      return new CaptureReader(meta, reader.schema, reader, size, complete, fd, deferral);
     } catch (err) {
       closeSync(fd);
       throw err;
@@ -124,6 +133,7 @@ export class CaptureReader {
         let kind: Kind;
         try {
           kind = validateBatch(batch);
+          if (this.deferral?.framesOf(batch) && kind !== this.deferral.kind) throw new Error(`a ${kind} batch sets every column of the ${this.deferral.kind} kind`);
         } catch (err) {
           this.problem = { message: `batch ${this.batchesRead + 1} is malformed (${errorMessage(err)})` };
           break;
@@ -137,6 +147,11 @@ export class CaptureReader {
     } finally {
       this.close();
     }
+  }
+
+  /** The compressed frames of a deferred batch, by column name (see openSync's `defer`). */
+  framesOf(batch: RecordBatch): Map<string, Frame> | undefined {
+    return this.deferral?.framesOf(batch);
   }
 
   /** One-line warning for a recovered file, or null when the file was read whole. */

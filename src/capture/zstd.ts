@@ -141,9 +141,31 @@ function decodeCharged(c: ZstdCodec, data: Uint8Array, declared: number): Uint8A
   return out;
 }
 
+/** Takes the frames a reader keeps compressed (defer.ts): true when `data` is one, handing back zeros. */
+export interface FrameSink {
+  take(data: Uint8Array, declared: number): boolean;
+}
+let sink: FrameSink | null = null;
+
+/** Runs `fn` with the frames `s` takes kept compressed (synchronous, like withDecodeBudget). */
+export function withFrameSink<T>(s: FrameSink | null, fn: () => T): T {
+  const outer = sink;
+  sink = s;
+  try {
+    return fn();
+  } finally {
+    sink = outer;
+  }
+}
+
 function decodeWithZeroCache(c: ZstdCodec, data: Uint8Array): Uint8Array {
   const declared = frameContentSize(data);
   if (declared > MAX_BUFFER_BYTES) throw new Error(`implausible compressed buffer (declares ${declared} bytes)`);
+  if (sink?.take(data, declared)) {
+    // Charged like a decoded buffer: its declared size is what the reader it goes to allocates.
+    budget?.charge(declared);
+    return zerosView(declared);
+  }
   if (data.byteLength > ZERO_KEY_MAX) return decodeCharged(c, data, declared);
   const key = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1');
   const known = zeroFrames.get(key);
@@ -152,6 +174,12 @@ function decodeWithZeroCache(c: ZstdCodec, data: Uint8Array): Uint8Array {
   const out = decodeCharged(c, data, declared);
   if (out.byteLength >= 1024 && out.every((b) => b === 0)) zeroFrames.set(key, out.byteLength);
   return out;
+}
+
+/** Compresses with the loaded codec (useZstd() must have been awaited). */
+export function compressSync(data: Uint8Array, level: number): Uint8Array {
+  if (!codec) throw new Error('compressSync before useZstd()');
+  return codec.compress(data, level);
 }
 
 /** Whether useZstd() has loaded the codec (CaptureReader.openSync needs it). */
