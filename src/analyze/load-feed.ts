@@ -1,6 +1,8 @@
 /**
  * Puts a load's decoded batches (load-part.ts messages, in file order) into the analysis
- * database, each row once, straight into its final table:
+ * database, each row once, straight into its final table. With the Parquet shim (the default for
+ * loads that are not small: loadShimmed below), the bulk kind arrives as shim files DuckDB reads on
+ * its threads and everything else is appended. Without it:
  * - the bulk kind (`syscall` aggregates: most rows of any capture) streams into one
  *   `INSERT INTO ev_syscall SELECT * FROM <table function>`. DuckDB asks the table function for
  *   the next 2048 rows from its own threads, so the costly half of a load — DuckDB compressing and

@@ -1,12 +1,13 @@
 /**
  * Captures → DuckDB. Each kind has its own table `ev_<kind>` holding only that kind's columns
  * (load-decode.ts decodes a batch's columns, append.ts copies them into data chunks, load-feed.ts
- * stores them: the bulk kind through a parallel INSERT on DuckDB's threads, the rest by appenders).
+ * stores them: the bulk kind through DuckDB's threads, the rest by appenders).
  *
- * The batches are decoded on this thread, inside DuckDB's calls for rows, or — on two cores, with
- * captures big enough to pay for it — by a load worker running ahead (load-pipeline.ts).
- * `CONTXRAY_LOAD_THREADS=1` (or `threads: 1`), one core, all cores already busy, or small captures
- * decode here.
+ * The bulk kind goes, frames still compressed, into Parquet shim files DuckDB reads itself
+ * (load-shim.ts; CONTXRAY_LOAD_SHIM=0 turns that off); what is decoded is decoded on this thread,
+ * or by a load worker running ahead (load-pipeline.ts) when asked for (CONTXRAY_LOAD_THREADS=2), or
+ * without the shim on two cores with captures big enough to pay for it. Small loads are read ahead
+ * and appended (readAhead).
  * Measured against the alternatives in docs/performance.md ("Interactive speed — parallel load").
  */
 import { availableParallelism, loadavg, tmpdir } from 'node:os';

@@ -12,6 +12,9 @@
  * the whole read) share DICTIONARY_BYTES_PER_FILE. Per file, decoded bytes stay within
  * FILE_DECODE_BASE + FILE_DECODE_RATIO × file size, which bounds the time a small file can cost.
  * Documented in docs/capture-format.md ("Limits").
+ *
+ * The same wrapper is where a load defers frames (defer.ts): it sees the batch's header and body
+ * before apache-arrow decompresses anything, so it can plan which frames to keep compressed.
  */
 import { COLUMNS, type ColumnType } from './schema.js';
 import { CompressionType, type Schema } from 'apache-arrow';
