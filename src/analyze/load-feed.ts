@@ -22,7 +22,7 @@ import { api, bindings as duckdb } from './duckdb.js';
 import { appendDecoded, captureIdColumn, checkedColumns, CHUNK, DUCK_TYPES, fillFixed, withAppenders, type GlobalStrings } from './append.js';
 import { BULK_KIND, kindColumns, WIDTH, type DecodedBatch } from './load-decode.js';
 import { rmSync } from 'node:fs';
-import { shimFields, type Segment } from './load-shim.js';
+import { ShimFailed, shimFields, type Segment } from './load-shim.js';
 import type { ErrorMessage, LoadMessage, LoadUnit, UnitResult } from './load-part.js';
 import type { Kind } from '../capture/schema.js';
 import { CaptureError, ContxrayError, errorMessage, OutputError, QueryError, RecorderError, SelectionError, UsageError } from '../util/errors.js';
@@ -105,8 +105,10 @@ async function loadShimmed(instance: DuckDBInstance, conn: DuckDBConnection, sou
     return await withAppenders(side, async (appenders) => {
       const feed = new Feed(source, appenders, units, strings, count, false);
       let stored: Promise<void> = Promise.resolve();
+      let pending = 0;
       feed.onSegment = (segment) => {
-        stored = stored.then(() => insertShim(conn, segment));
+        pending++;
+        stored = stored.then(() => insertShim(conn, segment)).finally(() => pending--);
         stored.catch(() => undefined); // awaited below; a failure must not be an unhandled rejection meanwhile
       };
       // In one transaction (one commit), in any order: DuckDB then stores each file on all its threads.
@@ -115,6 +117,8 @@ async function loadShimmed(instance: DuckDBInstance, conn: DuckDBConnection, sou
       let ok = false;
       try {
         while (!feed.finished) {
+          // Reading may run ahead of DuckDB by a file, not more: shim files are on disk, a capture's size each.
+          if (pending > MAX_PENDING_SEGMENTS) await stored;
           await (source.ready ? source.ready() : new Promise(setImmediate));
           feed.step(source.next());
         }
@@ -132,8 +136,8 @@ async function loadShimmed(instance: DuckDBInstance, conn: DuckDBConnection, sou
   }
 }
 
-/** The shim could not be read (a frame that does not decompress, say): the load is redone without it (load.ts). */
-export class ShimFailed extends Error {}
+/** Shim files written and not yet stored, at most (beyond the one being stored). */
+const MAX_PENDING_SEGMENTS = 1;
 
 /** A shim file's rows into the bulk kind's table, DuckDB reading and storing on its threads; the file is removed after. */
 async function insertShim(conn: DuckDBConnection, segment: Segment): Promise<void> {

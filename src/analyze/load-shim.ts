@@ -15,6 +15,22 @@ import type { Column, Kind } from '../capture/schema.js';
 import { compressSync } from '../capture/zstd.js';
 import { asBytes, BULK_KIND, kindColumns, remapDictionary, type DecodeState } from './load-decode.js';
 import { ParquetShim, type ShimField, type ShimPage } from './parquet-shim.js';
+import { CaptureError, errorMessage } from '../util/errors.js';
+
+/**
+ * The shim could not be written or read (no space, a frame DuckDB cannot decompress): never shown,
+ * the load starts again without the shim (load.ts). A CaptureError with its own code, so it keeps
+ * its meaning when it crosses from the load worker as {name, code, message}.
+ */
+export class ShimFailed extends CaptureError {
+  constructor(message: string, opts?: { cause?: unknown }) {
+    super('shim-failed', message, opts);
+  }
+}
+
+export function isShimFailure(err: unknown): boolean {
+  return err instanceof CaptureError && err.code === 'shim-failed';
+}
 
 /** The shim's columns: the capture id, then the bulk kind's (the order of its table, tableDdl()). */
 export function shimFields(kind: Kind = BULK_KIND): ShimField[] {
@@ -63,8 +79,12 @@ export class ShimWriter {
       else if (c.type === 'dict') pages.push({ plain: asBytes(remapDictionary(c, batch.getChild(c.name)!.data[0]!, state.strings, state.remap, state.cut)) });
       else throw new Error(`a deferred ${BULK_KIND} batch has no frame for ${c.name}`);
     }
-    this.shim ??= new ParquetShim(join(this.dir, `ev_${BULK_KIND}.${this.files++}.parquet`), shimFields());
-    this.shim.addRowGroup(rows, pages);
+    try {
+      this.shim ??= new ParquetShim(join(this.dir, `ev_${BULK_KIND}.${this.files++}.parquet`), shimFields());
+      this.shim.addRowGroup(rows, pages);
+    } catch (err) {
+      throw new ShimFailed(`the load's shim could not be written: ${errorMessage(err)}`, { cause: err });
+    }
     return this.shim.rows >= this.segmentRows ? this.finish() : null;
   }
 
@@ -73,7 +93,12 @@ export class ShimWriter {
     const shim = this.shim;
     if (!shim) return null;
     this.shim = null;
-    shim.finish();
+    try {
+      shim.finish();
+    } catch (err) {
+      shim.close();
+      throw new ShimFailed(`the load's shim could not be written: ${errorMessage(err)}`, { cause: err });
+    }
     return { path: shim.path, rows: shim.rows };
   }
 

@@ -15,7 +15,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { GlobalStrings, kindColumns, tableDdl } from './append.js';
-import { loadFed, ShimFailed, type MessageSource } from './load-feed.js';
+import { loadFed, type MessageSource } from './load-feed.js';
+import { isShimFailure } from './load-shim.js';
 import { KINDS } from '../capture/schema.js';
 import { withWorker } from './load-pipeline.js';
 import { decodeUnits, type LoadMessage, type LoadUnit, type UnitResult } from './load-part.js';
@@ -78,36 +79,24 @@ export async function loadCaptures({ instance, connection: conn }: LoadTarget, p
   const ahead = opts.ahead !== undefined ? opts.ahead : await readAhead(paths, opts);
   const shim = !ahead && shimWanted();
   const threads = ahead ? 1 : loadThreads(opts.threads, paths, shim);
-  let strings = ahead?.strings ?? new GlobalStrings();
   let rows = 0;
   const count = (unit: LoadUnit, n: number, bytes: number) => {
     rows += n;
     progress?.({ path: unit.path, rows, bytes });
   };
   await useZstd();
-  const load = (shimDir: string | null, strings: GlobalStrings) => {
-    const shim = shimDir !== null;
-    return ahead
-      ? loadFed(instance, conn, replay(ahead), units, null, count, { parallel: false })
-      : threads > 1
-        ? withWorker(units, shimDir, (source) => loadFed(instance, conn, source, units, strings, count, { shim }))
-        : withLocal(units, strings, shimDir, (source) => loadFed(instance, conn, source, units, null, count, { shim }));
-  };
-  let results: UnitResult[];
-  const shimDir = shim ? mkdtempSync(join(tmpdir(), 'contxray-load-')) : null;
-  try {
-    results = await load(shimDir, strings);
-  } catch (err) {
-    if (!(err instanceof ShimFailed)) throw err;
-    // What DuckDB could not read (a frame that does not decompress), the usual path reads,
-    // recovering what it can as it always does. The failed load committed nothing; emptied anyway.
-    for (const kind of KINDS) await conn.run(`DELETE FROM ev_${kind}`);
+  const load = async (shimDir: string | null) => {
     rows = 0;
-    strings = new GlobalStrings();
-    results = await load(null, strings);
-  } finally {
-    if (shimDir) rmSync(shimDir, { recursive: true, force: true });
-  }
+    const strings = ahead?.strings ?? new GlobalStrings();
+    const fed = { shim: shimDir !== null };
+    const results = ahead
+      ? await loadFed(instance, conn, replay(ahead), units, null, count, { parallel: false })
+      : threads > 1
+        ? await withWorker(units, shimDir, (source) => loadFed(instance, conn, source, units, strings, count, fed))
+        : await withLocal(units, strings, shimDir, (source) => loadFed(instance, conn, source, units, null, count, fed));
+    return { results, strings };
+  };
+  const { results, strings } = shim ? await withShim(conn, load) : await load(null);
   // One transaction (one commit) for the strings and every capture's rows.
   await conn.run('BEGIN TRANSACTION');
   try {
@@ -179,6 +168,34 @@ function fileSize(path: string): number {
     return statSync(path).size;
   } catch {
     return 0;
+  }
+}
+
+/**
+ * `load` given a private directory for the shim's files; again without one when the shim failed
+ * (DuckDB could not read a frame, the disk was full): the usual path then reads the captures,
+ * recovering what it can as it always does. The failed load committed nothing (its transactions
+ * rolled back); the tables are emptied anyway.
+ */
+async function withShim<T>(conn: DuckDBConnection, load: (shimDir: string | null) => Promise<T>): Promise<T> {
+  const dir = privateDir();
+  try {
+    return await load(dir);
+  } catch (err) {
+    if (dir === null || !isShimFailure(err)) throw err;
+    for (const kind of KINDS) await conn.run(`DELETE FROM ev_${kind}`);
+    return await load(null);
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A private directory for the shim's files, or null (the load then goes without it) when the temp dir refuses one. */
+function privateDir(): string | null {
+  try {
+    return mkdtempSync(join(tmpdir(), 'contxray-load-'));
+  } catch {
+    return null;
   }
 }
 
