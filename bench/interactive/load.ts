@@ -1,11 +1,12 @@
 /**
  * Parallel load (issue 12 item 4), side by side in one run: the 10M-event synthetic capture loaded
- * by contxray on one thread (CONTXRAY_LOAD_THREADS=1) and pipelined (=2: a worker decodes, the main
- * thread appends), against DuckDB's own read_parquet of the same rows into the same kind of
- * database (a file in a scratch dir; the floor); then 100 captures of 100k events. Every
- * measurement is its own process (peak RSS is its own), rounds interleave the variants, and
- * medians are compared. `--compare DIST` adds another build's loader (e.g. /work/main/dist, the
- * previous design) on 2 threads to the same rounds.
+ * by contxray as it loads by default (the bulk kind through the Parquet shim, load-shim.ts), the
+ * same with a worker reading (CONTXRAY_LOAD_THREADS=2), and without the shim (the previous design,
+ * CONTXRAY_LOAD_SHIM=0: a worker decodes, a table function feeds DuckDB's parallel INSERT), against
+ * DuckDB's own read_parquet of the same rows into the same kind of database (a file in a scratch
+ * dir; the floor); then 100 captures of 100k events. Every measurement is its own process (peak
+ * RSS is its own), rounds interleave the variants, and medians are compared. `--compare DIST` adds
+ * another build's loader (its default) to the same rounds.
  *
  *   node -e "import('./dist/bench/interactive/load.js').then(m=>m.main(process.argv.slice(1)))" -- \
  *     [--events 10000000 (0: skip)] [--small 100 (0: skip)] [--small-events 100000] [--rounds 5] [--capture PATH] [--compare DIST]
@@ -33,15 +34,16 @@ function child(args: string[], env: Record<string, string> = {}, script = CHILD)
 }
 
 async function shape(title: string, captures: string[], parquet: string, rounds: number, compare: string): Promise<void> {
-  child(['to-parquet', parquet, ...captures], { CONTXRAY_LOAD_THREADS: '1' });
+  child(['to-parquet', parquet, ...captures]);
   const variants = [
-    { name: 'contxray, 1 thread', run: () => child(['contxray', ...captures], { CONTXRAY_LOAD_THREADS: '1' }) },
-    { name: 'contxray, pipelined (2 threads)', run: () => child(['contxray', ...captures], { CONTXRAY_LOAD_THREADS: '2' }) },
+    { name: 'contxray (shim, default)', run: () => child(['contxray', ...captures]) },
+    { name: 'contxray, shim written by a worker', run: () => child(['contxray', ...captures], { CONTXRAY_LOAD_THREADS: '2' }) },
+    { name: 'contxray without the shim (previous design)', run: () => child(['contxray', ...captures], { CONTXRAY_LOAD_SHIM: '0' }) },
     { name: 'read_parquet (floor)', run: () => child(['parquet', parquet]) },
   ];
   if (compare) {
     const script = join(compare, 'bench', 'interactive-load-child.js');
-    variants.push({ name: `${compare}, 2 threads`, run: () => child(['contxray', ...captures], { CONTXRAY_LOAD_THREADS: '2' }, script) });
+    variants.push({ name: `${compare} (its default)`, run: () => child(['contxray', ...captures], {}, script) });
   }
   const res = await interleave(rounds, variants, (r, name, m) => console.error(`  round ${r + 1} ${name}: ${m.seconds.toFixed(2)} s, ${m.rssMb.toFixed(0)} MB`));
   const floor = median(res.get('read_parquet (floor)')!.map((m) => m.seconds));

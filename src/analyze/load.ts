@@ -41,9 +41,9 @@ export type Progress = (info: { path: string; rows: number; bytes: number }) => 
 export interface LoadOptions {
   /**
    * 1: decode on this thread; 2 or more: a worker decodes ahead (one: DuckDB's threads do the
-   * storing). Default CONTXRAY_LOAD_THREADS, else defaultThreads(): the worker when a core is idle
-   * for it and the captures are big enough. Given either way, it is used even for captures too
-   * small to gain from it.
+   * storing). Default CONTXRAY_LOAD_THREADS, else 1 with the shim (loadThreads), else
+   * defaultThreads(): the worker when a core is idle for it and the captures are big enough. Given
+   * either way, it is used even for captures too small to gain from it.
    */
   threads?: number;
   /** What readAhead() returned for these paths, when the caller started it earlier (null: not small). */
