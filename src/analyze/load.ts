@@ -10,9 +10,9 @@
  * and appended (readAhead).
  * Measured against the alternatives in docs/performance.md ("Interactive speed — parallel load").
  */
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { availableParallelism, loadavg } from 'node:os';
+import { statSync } from 'node:fs';
+import { privateTempDir, removeTempDir } from '../util/outfile.js';
 import type { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { GlobalStrings, kindColumns, tableDdl } from './append.js';
 import { loadFed, type MessageSource } from './load-feed.js';
@@ -186,14 +186,17 @@ async function withShim<T>(conn: DuckDBConnection, load: (shimDir: string | null
     for (const kind of KINDS) await conn.run(`DELETE FROM ev_${kind}`);
     return await load(null);
   } finally {
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) removeTempDir(dir);
   }
 }
 
-/** A private directory for the shim's files, or null (the load then goes without it) when the temp dir refuses one. */
+/**
+ * A private directory for the shim's files (0700, removed at exit and on SIGINT/SIGTERM too), or
+ * null (the load then goes without it) when the temp dir refuses one.
+ */
 function privateDir(): string | null {
   try {
-    return mkdtempSync(join(tmpdir(), 'contxray-load-'));
+    return privateTempDir('contxray-load-');
   } catch {
     return null;
   }
