@@ -9,9 +9,8 @@
  * decode here.
  * Measured against the alternatives in docs/performance.md ("Interactive speed — parallel load").
  */
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { availableParallelism, loadavg } from 'node:os';
+import { statSync } from 'node:fs';
 import type { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { GlobalStrings, kindColumns, tableDdl } from './append.js';
 import { loadFed, ShimFailed, type MessageSource } from './load-feed.js';
@@ -21,6 +20,7 @@ import { decodeUnits, type LoadMessage, type LoadUnit, type UnitResult } from '.
 import { useZstd } from '../capture/zstd.js';
 import type { CaptureMeta } from '../capture/reader.js';
 import { UsageError } from '../util/errors.js';
+import { privateTempDir, removeTempDir } from '../util/outfile.js';
 
 export { kindColumns, tableDdl };
 
@@ -93,7 +93,8 @@ export async function loadCaptures({ instance, connection: conn }: LoadTarget, p
         : withLocal(units, strings, shimDir, (source) => loadFed(instance, conn, source, units, null, count, { shim }));
   };
   let results: UnitResult[];
-  const shimDir = shim ? mkdtempSync(join(tmpdir(), 'contxray-load-')) : null;
+  // A scratch dir like the others: under CONTXRAY_TMPDIR when set, removed on SIGINT/SIGTERM too.
+  const shimDir = shim ? privateTempDir('contxray-load-') : null;
   try {
     results = await load(shimDir, strings);
   } catch (err) {
@@ -105,7 +106,7 @@ export async function loadCaptures({ instance, connection: conn }: LoadTarget, p
     strings = new GlobalStrings();
     results = await load(null, strings);
   } finally {
-    if (shimDir) rmSync(shimDir, { recursive: true, force: true });
+    if (shimDir) removeTempDir(shimDir);
   }
   // One transaction (one commit) for the strings and every capture's rows.
   await conn.run('BEGIN TRANSACTION');

@@ -11,6 +11,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { CompressionType, RecordBatch, Struct, compressionRegistry, makeData, type Data } from 'apache-arrow';
 import { api } from '../../src/analyze/duckdb.js';
 import { loadCaptures, kindColumns, tableDdl, type LoadResult } from '../../src/analyze/load.js';
@@ -26,7 +28,7 @@ import { syscallTableFor } from '../../src/syscalls/index.js';
 import { batch } from '../support/events.js';
 import { defaultHost, writeCaptureFromRows, type Row } from '../support/fixture.js';
 import { writeSyntheticCapture } from '../support/synthetic.js';
-import { scenarioRows, T0, tempDir, writeScenario } from '../helpers/captures.js';
+import { BIN, scenarioRows, T0, tempDir, testCacheHome, writeScenario } from '../helpers/captures.js';
 import { bombFrame, readTable, streamBytes, withEveryBufferAs } from '../helpers/crafted-captures.js';
 import { CaptureError } from '../../src/util/errors.js';
 
@@ -109,7 +111,7 @@ async function loadInto(db: string, paths: string[], env: Record<string, string 
   const stop = watchShims(tmp);
   try {
     await conn.run(tableDdl());
-    const result = await withEnv({ ...env, TMPDIR: tmp }, () => loadCaptures({ instance, connection: conn }, paths));
+    const result = await withEnv({ CONTXRAY_TMPDIR: undefined, ...env, TMPDIR: tmp }, () => loadCaptures({ instance, connection: conn }, paths));
     return { db, result, watched: stop() };
   } finally {
     stop();
@@ -676,6 +678,69 @@ test('a load refused while the shim is being written (a decompression bomb after
       assertNoShimLeft(w, name);
       for (const [path, f] of w.files) assert.equal(f.mode, 0o600, `${name}: ${path}`);
     }
+  } finally {
+    cleanup();
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// The shim directory is a scratch dir like the others (src/util/outfile.ts privateTempDir).
+
+function shimFilesIn(tmp: string): string[] {
+  const out: string[] = [];
+  for (const d of readdirSync(tmp)) {
+    if (!d.startsWith('contxray-load-')) continue;
+    try {
+      for (const f of readdirSync(join(tmp, d))) out.push(join(tmp, d, f));
+    } catch {
+      // removed meanwhile
+    }
+  }
+  return out;
+}
+
+test('an analyze killed by SIGINT or SIGTERM while the shim is written leaves no shim directory behind', async () => {
+  const { caps, tmp, cleanup } = workspace();
+  try {
+    const big = join(caps, 'big.arrow');
+    await writeSyntheticCapture(big, { events: 800_000, seed: 13 });
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp, XDG_CACHE_HOME: testCacheHome() };
+      for (const k of ['CONTXRAY_TMPDIR', 'CONTXRAY_LOAD_SHIM', 'CONTXRAY_LOAD_THREADS']) delete env[k];
+      const child = spawn(process.execPath, [BIN, 'analyze', big, '--no-cache', '-q', 'top-syscalls', '-f', 'csv'], { env, stdio: 'ignore' });
+      const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+      let seen = false;
+      let done = false;
+      void exited.then(() => (done = true));
+      while (!done && !seen) {
+        seen = shimFilesIn(tmp).length > 0;
+        if (!seen) await new Promise((r) => setTimeout(r, 2));
+      }
+      assert.ok(seen, `${sig}: the shim was being written (the analyze ended first: a bigger capture is needed)`);
+      child.kill(sig);
+      const [, signal] = await exited;
+      assert.equal(signal, sig, 'it died of the signal');
+      // Fails if the shim dir is a bare mkdtemp removed only by the load's own finally (a signal skips it).
+      assert.deepEqual(readdirSync(tmp).filter((d) => d.startsWith('contxray-load-')), [], `${sig}: shim dir left behind`);
+    }
+  } finally {
+    cleanup();
+  }
+});
+
+test('the shim directory goes where scratch goes: CONTXRAY_TMPDIR when set', async () => {
+  const { caps, dbs, tmp, cleanup } = workspace();
+  try {
+    const big = join(caps, 'big.arrow');
+    await writeSyntheticCapture(big, { events: 200_000, seed: 17 });
+    const scratch = join(tmp, 'scratch');
+    mkdirSync(scratch, { mode: 0o700 });
+    const stop = watchShims(scratch);
+    // Fails if the shim is made in os.tmpdir() whatever CONTXRAY_TMPDIR says (a small /tmp for a big load).
+    const shim = await loadInto(join(dbs, 'shim.db'), [big], { ...SHIM_LOCAL, CONTXRAY_TMPDIR: scratch }, tmp);
+    assertShimUsedAndGone(stop(), 'CONTXRAY_TMPDIR');
+    assert.equal(shim.watched.files.size, 0, 'nothing in TMPDIR');
+    assertNoShimLeft(shim.watched, 'TMPDIR');
   } finally {
     cleanup();
   }
