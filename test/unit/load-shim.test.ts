@@ -195,7 +195,7 @@ async function writeBatches(path: string, parts: { kind: Kind; n: number; column
  * A syscall batch of `n` rows; `seed` makes its `count` column unique to it (so its frame can be
  * found in the file). `errors` may hold nulls (a batch that cannot be deferred).
  */
-function syscallPart(n: number, seed: number, opts: { nullErrorAt?: number } = {}) {
+function syscallPart(n: number, seed: number, opts: { nullErrorAt?: number; comms?: string[] } = {}) {
   const count = new BigUint64Array(n).map((_, i) => BigInt(seed) * 1_000_000n + BigInt(i) * 7919n);
   count[0] = (1n << 64n) - 1n;
   const errors: (bigint | null)[] = Array.from({ length: n }, (_, i) => BigInt(i % 3));
@@ -205,7 +205,7 @@ function syscallPart(n: number, seed: number, opts: { nullErrorAt?: number } = {
     cgroup_id: new BigUint64Array(n).map((_, i) => BigInt(5000 + (i % 3))),
     pid: new Uint32Array(n).map((_, i) => 1000 + (i % 50)),
     tid: new Uint32Array(n).map((_, i) => (i === 1 ? 0xffffffff : 1000 + (i % 57))),
-    comm: Array.from({ length: n }, (_, i) => ['nginx', 'sh', `w-${seed}`, 'ünïcode'][i % 4]!),
+    comm: Array.from({ length: n }, (_, i) => (opts.comms ?? ['nginx', 'sh', `w-${seed}`, 'ünïcode'])[i % 4]!),
     syscall_nr: new Int32Array(n).map((_, i) => (i % 400) - 5),
     compat: new Uint8Array(n).map((_, i) => Number(i % 5 === 0)),
     filtered: new Uint8Array(n).map((_, i) => Number(i % 2 === 1)),
@@ -308,12 +308,18 @@ function bytesOf(v: ArrayBufferView): Uint8Array {
 test('the shim (this thread, and written by the worker) loads exactly what the old path loads: every table, string ids, capture rows', async () => {
   const { caps, dbs, tmp, cleanup } = workspace();
   try {
-    const paths = ['big', 'scenario', 'long', 'small', 'scenario2'].map((n) => join(caps, `${n}.arrow`));
+    const paths = ['big', 'scenario', 'long', 'small', 'scenario2', 'longcomm'].map((n) => join(caps, `${n}.arrow`));
     await writeSyntheticCapture(paths[0]!, { events: 300_000, seed: 7, hostname: 'host-a' });
     await writeScenario(paths[1]!, 'host-b');
     await writeLongStrings(paths[2]!);
     await writeSyntheticCapture(paths[3]!, { events: 50_000, seed: 9, hostname: 'host-d', containers: 3 });
     await writeScenario(paths[4]!, 'host-e');
+    // Deferred syscall batches whose comm dictionary has an entry over its cap (cut and counted by the shim's renumbering),
+    // strings shared with the other captures and new ones, around an exec and a fork batch with nulls; the load's
+    // last batch is deferred and numbers a new string (the worker must send it with the deferred message).
+    const longComm = 'k'.repeat(100_000);
+    await writeBatches(paths[5]!, [syscallPart(3000, 1, { comms: ['nginx', longComm, 'only-here', 'sh'] }), execPart(6, 1), forkPart(5, 1), syscallPart(2500, 2, { comms: [longComm, 'node', 'only-last', 'sh'] })]);
+    assert.deepEqual(messagesOf(paths[5]!, tmp).seq, ['deferred', 'batch:exec', 'batch:fork', 'deferred'], 'the long comm\'s batches are deferred');
     const old = await loadInto(join(dbs, 'old.db'), paths, OLD_PATH, tmp);
     assert.equal(old.watched.files.size, 0, 'CONTXRAY_LOAD_SHIM=0: no shim');
     assertNoShimLeft(old.watched, 'old path');
@@ -330,7 +336,8 @@ test('the shim (this thread, and written by the worker) loads exactly what the o
     await assertSameDatabase(worker, old, 'shim in the worker vs old path');
     assert.ok(rows.ev_syscall! >= 300_000, `syscall rows ${rows.ev_syscall}`);
     for (const t of ['ev_exec', 'ev_fork', 'ev_exit', 'ev_open', 'ev_connect', 'ev_accept', 'ev_close', 'ev_container', 'ev_stats', 'strings', 'capture_files', 'syscall_names']) assert.ok(rows[t]! > 0, `${t} has rows to compare`);
-    assert.match(String((await readCaptureRow(local.db, 2))), /\|3$/, 'the long strings were cut (3 cuts) on the shim path too');
+    assert.match(await readCaptureRow(local.db, 2), /\|3$/, 'the long strings were cut (3 cuts) on the shim path too');
+    assert.match(await readCaptureRow(local.db, 5), /\|1$/, 'the long comm, a dictionary entry of deferred batches, cut once');
   } finally {
     cleanup();
   }
