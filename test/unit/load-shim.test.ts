@@ -19,7 +19,7 @@ import { loadCaptures, kindColumns, tableDdl, type LoadResult } from '../../src/
 import { decodeUnits, type LoadUnit } from '../../src/analyze/load-part.js';
 import { GlobalStrings, StringCaps, type DecodeState } from '../../src/analyze/load-decode.js';
 import { BULK_KIND } from '../../src/analyze/load-feed.js';
-import { shimDeferral, shimFields, ShimWriter, type Segment } from '../../src/analyze/load-shim.js';
+import { SEGMENT_ROWS, shimDeferral, shimFields, ShimWriter, type Segment } from '../../src/analyze/load-shim.js';
 import { CaptureReader } from '../../src/capture/reader.js';
 import { CaptureWriter } from '../../src/capture/writer.js';
 import { KINDS, type Kind } from '../../src/capture/schema.js';
@@ -29,7 +29,7 @@ import { batch } from '../support/events.js';
 import { defaultHost, writeCaptureFromRows, type Row } from '../support/fixture.js';
 import { writeSyntheticCapture } from '../support/synthetic.js';
 import { BIN, scenarioRows, T0, tempDir, testCacheHome, writeScenario } from '../helpers/captures.js';
-import { bombFrame, readTable, streamBytes, withEveryBufferAs } from '../helpers/crafted-captures.js';
+import { bombFrame, readTable, streamBytes, withEveryBufferAs, writeRepeated } from '../helpers/crafted-captures.js';
 import { CaptureError } from '../../src/util/errors.js';
 
 const { DuckDBInstance } = api;
@@ -748,6 +748,66 @@ test('the shim directory goes where scratch goes: CONTXRAY_TMPDIR when set', asy
     assertShimUsedAndGone(stop(), 'CONTXRAY_TMPDIR');
     assert.equal(shim.watched.files.size, 0, 'nothing in TMPDIR');
     assertNoShimLeft(shim.watched, 'TMPDIR');
+  } finally {
+    cleanup();
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// More than one segment through the real load (SEGMENT_ROWS rows a file): one batch repeated.
+
+/** count and an order-independent hash of every row of each ev_* table (the big test: EXCEPT ALL would cost more than the load). */
+async function tableHashes(db: string): Promise<Record<string, string>> {
+  const instance = await DuckDBInstance.create(db);
+  const conn = await instance.connect();
+  try {
+    const out: Record<string, string> = {};
+    for (const t of TABLES) out[t] = (await conn.runAndReadAll(`SELECT count(*) || ' ' || coalesce(sum(hash(t)::HUGEINT), 0) FROM ${t} t`)).getRows()[0]!.map(String).join('');
+    return out;
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+test('more rows than a shim segment: every segment stored once; a frame damaged in the last segment rolls back the first segment\'s rows before the redo', async () => {
+  const codec = await useZstd();
+  const { caps, dbs, tmp, cleanup } = workspace();
+  try {
+    const seedCapture = join(caps, 'seed.arrow');
+    await writeSyntheticCapture(seedCapture, { events: 150_000, seed: 21 });
+    const one = (await readTable(seedCapture)).batches.find((b) => b.getChild('kind')!.get(0) === BULK_KIND && b.numRows === 131_072)!;
+    assert.ok(one, 'a full syscall batch');
+    const copies = Math.floor(SEGMENT_ROWS / one.numRows) + 1; // the last copy starts a second segment
+    const big = join(caps, 'big.arrow');
+    writeRepeated(big, one, copies);
+    const old = await loadInto(join(dbs, 'old.db'), [big], OLD_PATH, tmp);
+    assert.equal(old.result.rows, copies * one.numRows);
+    const shim = await loadInto(join(dbs, 'shim.db'), [big], SHIM_LOCAL, tmp);
+    // Fails if a segment is stored twice or not at all, or a file is removed before its INSERT.
+    assertShimUsedAndGone(shim.watched, 'two segments');
+    assert.ok(shim.watched.files.size >= 2, `both segment files seen: ${[...shim.watched.files.keys()].join(', ')}`);
+    assert.equal(shim.result.rows, old.result.rows);
+    assert.deepEqual(await tableHashes(shim.db), await tableHashes(old.db));
+
+    // The same file, the last copy's `count` frame damaged: the first segment is in (inside the load's
+    // transaction) when the second fails.
+    const file = readFileSync(big);
+    const count = one.getChild('count')!.data[0]!.values as BigUint64Array;
+    const frame = codec.compress(bytesOf(count), 3);
+    const at = file.lastIndexOf(frame);
+    assert.ok(at > file.indexOf(frame), 'the frame is in every copy');
+    file.set(undecodable(frame, codec), at);
+    const damaged = join(caps, 'damaged.arrow');
+    writeFileSync(damaged, file);
+    const oldDamaged = await loadInto(join(dbs, 'old-damaged.db'), [damaged], OLD_PATH, tmp);
+    assert.equal(oldDamaged.result.rows, (copies - 1) * one.numRows, 'the old path recovers every batch before the damaged one');
+    const shimDamaged = await loadInto(join(dbs, 'shim-damaged.db'), [damaged], SHIM_LOCAL, tmp);
+    // Fails if the failed attempt's first segment survives the redo (its rows twice).
+    assertShimUsedAndGone(shimDamaged.watched, 'damaged second segment');
+    assert.equal(shimDamaged.result.rows, oldDamaged.result.rows);
+    assert.deepEqual(shimDamaged.result.warnings, oldDamaged.result.warnings);
+    assert.deepEqual(await tableHashes(shimDamaged.db), await tableHashes(oldDamaged.db));
   } finally {
     cleanup();
   }
