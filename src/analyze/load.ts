@@ -93,8 +93,7 @@ export async function loadCaptures({ instance, connection: conn }: LoadTarget, p
         : withLocal(units, strings, shimDir, (source) => loadFed(instance, conn, source, units, null, count, { shim }));
   };
   let results: UnitResult[];
-  // A scratch dir like the others: under CONTXRAY_TMPDIR when set, removed on SIGINT/SIGTERM too.
-  const shimDir = shim ? privateTempDir('contxray-load-') : null;
+  const shimDir = shim ? shimScratch() : null;
   try {
     results = await load(shimDir, strings);
   } catch (err) {
@@ -188,6 +187,19 @@ function fileSize(path: string): number {
  */
 function shimWanted(): boolean {
   return process.env.CONTXRAY_LOAD_SHIM !== '0';
+}
+
+/**
+ * The shim's files' directory: a scratch dir like the others (under CONTXRAY_TMPDIR when set,
+ * removed on SIGINT/SIGTERM too), or null when none can be made: then the load goes without the
+ * shim (as CONTXRAY_LOAD_SHIM=0 does), like db.ts's scratch database falls back to memory.
+ */
+function shimScratch(): string | null {
+  try {
+    return privateTempDir('contxray-load-');
+  } catch {
+    return null;
+  }
 }
 
 /** decodeUnits() on this thread: the batches are decoded inside DuckDB's calls for rows. */

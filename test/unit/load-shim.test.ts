@@ -822,3 +822,18 @@ test('more rows than a shim segment: every segment stored once; a frame damaged 
     cleanup();
   }
 });
+
+test('no usable temp dir for the shim (CONTXRAY_TMPDIR missing): the load goes without it, as the old path, instead of failing', async () => {
+  const { caps, dbs, tmp, cleanup } = workspace();
+  try {
+    const big = join(caps, 'big.arrow');
+    await writeSyntheticCapture(big, { events: 200_000, seed: 19 });
+    const old = await loadInto(join(dbs, 'old.db'), [big], OLD_PATH, tmp);
+    // Fails if the load needs the shim's dir: "loading failed: ENOENT … mkdtemp" (exit 3) for a capture the old path loads.
+    const shim = await loadInto(join(dbs, 'shim.db'), [big], { ...SHIM_LOCAL, CONTXRAY_TMPDIR: join(tmp, 'missing') }, tmp);
+    assert.equal(shim.watched.files.size, 0);
+    await assertSameDatabase(shim, old, 'no temp dir vs old path');
+  } finally {
+    cleanup();
+  }
+});
