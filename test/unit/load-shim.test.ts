@@ -562,7 +562,8 @@ function messagesOf(path: string, dir: string): { seq: string[]; warning: string
 
 /**
  * Re-writes a capture's batches with apache-arrow's stream writer, the frames of the buffers equal
- * to a key of `pad` declaring that many more bytes (junk after the values, as a writer's padding).
+ * to a key of `pad` declaring that many more bytes (junk after the values, as a writer's padding),
+ * or fewer (`extra` < 0: the values cut short).
  */
 async function withPaddedFrames(src: string, dst: string, pad: { raw: Uint8Array; extra: number }[]): Promise<void> {
   const batches = (await readTable(src)).batches;
@@ -574,7 +575,9 @@ async function withPaddedFrames(src: string, dst: string, pad: { raw: Uint8Array
       const i = pad.findIndex((p) => Buffer.from(p.raw).equals(Buffer.from(data.buffer, data.byteOffset, data.byteLength)));
       if (i < 0) return real.encode!(data);
       seen.add(i);
-      const longer = new Uint8Array(data.byteLength + pad[i]!.extra).fill(0x5a);
+      const extra = pad[i]!.extra;
+      if (extra < 0) return real.encode!(data.subarray(0, data.byteLength + extra)); // a frame short of its rows
+      const longer = new Uint8Array(data.byteLength + extra).fill(0x5a);
       longer.set(data);
       return real.encode!(longer);
     },
@@ -588,7 +591,7 @@ async function withPaddedFrames(src: string, dst: string, pad: { raw: Uint8Array
   assert.equal(seen.size, pad.length, 'every padded buffer was written');
 }
 
-test('syscall batches that cannot be deferred (a null, a small uncompressed buffer, a frame declaring more than rows × width + 64) are decoded as before and load identically', async () => {
+test('syscall batches that cannot be deferred (a null, a small uncompressed buffer, a frame declaring more than rows × width + 64 or fewer than its rows) are decoded as before and load identically', async () => {
   await useZstd();
   const { caps, dbs, tmp, cleanup } = workspace();
   try {
@@ -612,15 +615,21 @@ test('syscall batches that cannot be deferred (a null, a small uncompressed buff
     // or stops passing one within it.
     assert.deepEqual(p.seq, ['deferred', 'batch:syscall', 'batch:syscall', 'batch:exec', 'batch:syscall', 'batch:fork']);
 
-    for (const path of [plain, padded]) {
-      const name = path.endsWith('plain.arrow') ? 'plain' : 'padded';
+    // The last batch's `count` frame declaring 8 bytes fewer than its rows: not deferred, and the old path's damage.
+    const short = join(caps, 'short.arrow');
+    await withPaddedFrames(plain, short, [{ raw: bytesOf(last.columns.count), extra: -8 }]);
+    const sh = messagesOf(short, tmp);
+    assert.deepEqual(sh.seq, ['deferred', 'batch:syscall', 'batch:syscall', 'batch:exec']);
+    assert.match(sh.warning ?? '', /batch 5 is malformed/);
+
+    for (const [name, path] of [['plain', plain], ['padded', padded], ['short', short]] as const) {
       const old = await loadInto(join(dbs, `${name}-old.db`), [path], OLD_PATH, tmp);
       for (const [how, env] of [['this thread', SHIM_LOCAL_SMALL], ['worker', SHIM_WORKER]] as const) {
         const shim = await loadInto(join(dbs, `${name}-${how}.db`), [path], env, tmp);
         assertShimUsedAndGone(shim.watched, `${name}, ${how}`);
         // Fails if a decoded bulk batch and the shim's rows clash (doubled or lost), or DuckDB reads the padding as rows.
         const rows = await assertSameDatabase(shim, old, `${name}: shim (${how}) vs old path`);
-        assert.equal(rows.ev_syscall, 2000 + 2000 + 9 + 1500);
+        assert.equal(rows.ev_syscall, 2000 + 2000 + 9 + (name === 'short' ? 0 : 1500));
       }
     }
   } finally {
@@ -833,6 +842,21 @@ test('no usable temp dir for the shim (CONTXRAY_TMPDIR missing): the load goes w
     const shim = await loadInto(join(dbs, 'shim.db'), [big], { ...SHIM_LOCAL, CONTXRAY_TMPDIR: join(tmp, 'missing') }, tmp);
     assert.equal(shim.watched.files.size, 0);
     await assertSameDatabase(shim, old, 'no temp dir vs old path');
+  } finally {
+    cleanup();
+  }
+});
+
+test('a small capture (read ahead) never uses the shim', async () => {
+  const { caps, dbs, tmp, cleanup } = workspace();
+  try {
+    const small = join(caps, 'small.arrow');
+    await writeBatches(small, [syscallPart(3000, 1), execPart(3, 1)]);
+    const loaded = await loadInto(join(dbs, 'small.db'), [small], SHIM_LOCAL, tmp);
+    assert.equal(loaded.result.readAhead, true);
+    // Fails if the read-ahead load (decoded before DuckDB is ready, load.ts readAhead) is given a shim dir.
+    assert.equal(loaded.watched.dirs.size + loaded.watched.files.size, 0);
+    assert.equal(await countOf(loaded.db, 'ev_syscall'), 3000);
   } finally {
     cleanup();
   }
