@@ -20,7 +20,7 @@ import { api, bindings as duckdb } from './duckdb.js';
 import { appendDecoded, captureIdColumn, checkedColumns, CHUNK, DUCK_TYPES, fillFixed, withAppenders, type GlobalStrings } from './append.js';
 import { BULK_KIND, kindColumns, WIDTH, type DecodedBatch } from './load-decode.js';
 import { rmSync } from 'node:fs';
-import { shimFields, type Segment } from './load-shim.js';
+import { shimFields, ShimWriteError, type Segment } from './load-shim.js';
 import type { ErrorMessage, LoadMessage, LoadUnit, UnitResult } from './load-part.js';
 import type { Kind } from '../capture/schema.js';
 import { CaptureError, ContxrayError, errorMessage, OutputError, QueryError, RecorderError, SelectionError, UsageError } from '../util/errors.js';
@@ -277,6 +277,7 @@ const CLASSES: Record<string, new (code: string, message: string) => ContxrayErr
 
 /** A worker's error as the domain error it was, code and message intact. */
 function fromErrorMessage(e: ErrorMessage): Error {
+  if (e.name === 'ShimWriteError') return new ShimWriteError(e.message);
   const Class = CLASSES[e.name];
   if (Class && e.code) return new Class(e.code, e.message);
   return new CaptureError('load-failed', `loading failed: ${e.message}`);

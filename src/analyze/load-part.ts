@@ -4,7 +4,7 @@
  * (plain data), then done. No DuckDB here: the load worker (load-worker.ts) reads too.
  */
 import { decodeBatch, StringCaps, type DecodedBatch, type DecodeState, type GlobalStrings } from './load-decode.js';
-import { shimDeferral, ShimWriter } from './load-shim.js';
+import { shimDeferral, ShimWriteError, ShimWriter } from './load-shim.js';
 import { CaptureReader, type CaptureMeta } from '../capture/reader.js';
 import { ContxrayError, errorMessage } from '../util/errors.js';
 
@@ -93,5 +93,6 @@ export interface ErrorMessage {
 
 export function toErrorMessage(err: unknown): ErrorMessage {
   if (err instanceof ContxrayError) return { name: err.name, code: err.code, message: err.message };
+  if (err instanceof ShimWriteError) return { name: err.name, message: err.message };
   return { name: 'Error', message: errorMessage(err) };
 }

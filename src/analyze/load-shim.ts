@@ -15,6 +15,7 @@ import type { Column, Kind } from '../capture/schema.js';
 import { compressSync } from '../capture/zstd.js';
 import { asBytes, BULK_KIND, kindColumns, remapDictionary, type DecodeState } from './load-decode.js';
 import { ParquetShim, type ShimField, type ShimPage } from './parquet-shim.js';
+import { errorMessage } from '../util/errors.js';
 
 /** The shim's columns: the capture id, then the bulk kind's (the order of its table, tableDdl()). */
 export function shimFields(kind: Kind = BULK_KIND): ShimField[] {
@@ -35,6 +36,23 @@ export function shimDeferral(): { kind: Kind; columns: Column[] } {
  * every thread.
  */
 export const SEGMENT_ROWS = 1 << 22;
+
+/**
+ * The shim's file could not be written (a full or missing temp dir: ENOSPC, EIO …): the load is
+ * redone without the shim (load.ts), as when DuckDB cannot read it. Crosses from the load worker
+ * by its name (load-part.ts toErrorMessage, load-feed.ts fromErrorMessage).
+ */
+export class ShimWriteError extends Error {
+  override name = 'ShimWriteError';
+}
+
+function writing(fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    throw new ShimWriteError(`cannot write the load's shim: ${errorMessage(err)}`, { cause: err });
+  }
+}
 
 /** A complete shim file. */
 export interface Segment {
@@ -63,9 +81,11 @@ export class ShimWriter {
       else if (c.type === 'dict') pages.push({ plain: asBytes(remapDictionary(c, batch.getChild(c.name)!.data[0]!, state.strings, state.remap, state.cut)) });
       else throw new Error(`a deferred ${BULK_KIND} batch has no frame for ${c.name}`);
     }
-    this.shim ??= new ParquetShim(join(this.dir, `ev_${BULK_KIND}.${this.files++}.parquet`), shimFields());
-    this.shim.addRowGroup(rows, pages);
-    return this.shim.rows >= this.segmentRows ? this.finish() : null;
+    writing(() => {
+      this.shim ??= new ParquetShim(join(this.dir, `ev_${BULK_KIND}.${this.files++}.parquet`), shimFields());
+      this.shim.addRowGroup(rows, pages);
+    });
+    return this.shim!.rows >= this.segmentRows ? this.finish() : null;
   }
 
   /** Writes the current file's footer: the segment, or null when there is none. */
@@ -73,7 +93,13 @@ export class ShimWriter {
     const shim = this.shim;
     if (!shim) return null;
     this.shim = null;
-    shim.finish();
+    writing(() => {
+      try {
+        shim.finish();
+      } finally {
+        shim.close(); // a footer that could not be written: its file is closed all the same
+      }
+    });
     return { path: shim.path, rows: shim.rows };
   }
 

@@ -17,6 +17,7 @@ import { loadFed, ShimFailed, type MessageSource } from './load-feed.js';
 import { KINDS } from '../capture/schema.js';
 import { withWorker } from './load-pipeline.js';
 import { decodeUnits, type LoadMessage, type LoadUnit, type UnitResult } from './load-part.js';
+import { ShimWriteError } from './load-shim.js';
 import { useZstd } from '../capture/zstd.js';
 import type { CaptureMeta } from '../capture/reader.js';
 import { UsageError } from '../util/errors.js';
@@ -97,9 +98,10 @@ export async function loadCaptures({ instance, connection: conn }: LoadTarget, p
   try {
     results = await load(shimDir, strings);
   } catch (err) {
-    if (!(err instanceof ShimFailed)) throw err;
-    // What DuckDB could not read (a frame that does not decompress), the usual path reads,
-    // recovering what it can as it always does. The failed load committed nothing; emptied anyway.
+    if (!(err instanceof ShimFailed || err instanceof ShimWriteError)) throw err;
+    // What DuckDB could not read (a frame that does not decompress), or the shim that could not be
+    // written (a full temp dir), the usual path reads, recovering what it can as it always does.
+    // The failed load committed nothing; emptied anyway.
     for (const kind of KINDS) await conn.run(`DELETE FROM ev_${kind}`);
     rows = 0;
     strings = new GlobalStrings();

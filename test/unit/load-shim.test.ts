@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { CompressionType, RecordBatch, Struct, compressionRegistry, makeData, type Data } from 'apache-arrow';
 import { api } from '../../src/analyze/duckdb.js';
@@ -31,6 +31,7 @@ import { writeSyntheticCapture } from '../support/synthetic.js';
 import { BIN, scenarioRows, T0, tempDir, testCacheHome, writeScenario } from '../helpers/captures.js';
 import { bombFrame, readTable, streamBytes, withEveryBufferAs, writeRepeated } from '../helpers/crafted-captures.js';
 import { CaptureError } from '../../src/util/errors.js';
+import { IS_ROOT, requireOrSkip } from '../helpers/env.js';
 
 const { DuckDBInstance } = api;
 const TABLES = [...KINDS.map((k) => `ev_${k}`), 'strings', 'capture_files', 'syscall_names'];
@@ -89,6 +90,7 @@ function watchShims(tmp: string): () => Watched {
     }
   };
   const timer = setInterval(look, 1);
+  timer.unref(); // never what keeps a failed test's process alive
   return () => {
     clearInterval(timer);
     return { dirs, files, left: readdirSync(tmp).filter((d) => d.startsWith('contxray-load-')) };
@@ -858,6 +860,37 @@ test('a small capture (read ahead) never uses the shim', async () => {
     assert.equal(loaded.watched.dirs.size + loaded.watched.files.size, 0);
     assert.equal(await countOf(loaded.db, 'ev_syscall'), 3000);
   } finally {
+    cleanup();
+  }
+});
+
+test('a full temp filesystem while the shim is written (ENOSPC): the load is redone without the shim, as the old path', async (t) => {
+  const { caps, dbs, tmp, cleanup } = workspace();
+  const small = join(tmp, 'full');
+  mkdirSync(small, { mode: 0o700 });
+  // A 1 MiB tmpfs: the shim of 200 000 events (a few MB) does not fit. Root only (mount).
+  const mounted = IS_ROOT && spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0700', 'tmpfs', small]).status === 0;
+  try {
+    if (!requireOrSkip(t, mounted, 'root, to mount a small tmpfs')) return;
+    const big = join(caps, 'big.arrow');
+    await writeSyntheticCapture(big, { events: 200_000, seed: 23 });
+    const old = await loadInto(join(dbs, 'old.db'), [big], OLD_PATH, tmp);
+    for (const [name, env] of [['this thread', SHIM_LOCAL], ['worker', SHIM_WORKER]] as const) {
+      const stop = watchShims(small);
+      let shim: Loaded;
+      try {
+        // Fails if a write error of the shim fails the load ("loading failed: ENOSPC …") where the old path loads the capture.
+        shim = await loadInto(join(dbs, `shim-${name}.db`), [big], { ...env, CONTXRAY_TMPDIR: small }, tmp);
+      } finally {
+        stop();
+      }
+      const w = stop();
+      assert.ok(w.files.size >= 1, `${name}: the shim was being written`);
+      assert.deepEqual(w.left, [], `${name}: nothing left on the full filesystem`);
+      await assertSameDatabase(shim, old, `ENOSPC, shim (${name}) vs old path`, { redone: true });
+    }
+  } finally {
+    if (mounted) spawnSync('umount', [small]);
     cleanup();
   }
 });
