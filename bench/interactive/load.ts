@@ -1,8 +1,9 @@
 /**
  * Parallel load (issue 12 item 4), side by side in one run: the 10M-event synthetic capture loaded
- * by contxray as it loads by default (the bulk kind through the Parquet shim, load-shim.ts), the
- * same with a worker reading (CONTXRAY_LOAD_THREADS=2), and without the shim (the previous design,
- * CONTXRAY_LOAD_SHIM=0: a worker decodes, a table function feeds DuckDB's parallel INSERT), against
+ * by contxray with the bulk kind through the Parquet shim (load-shim.ts; CONTXRAY_LOAD_SHIM=1, the
+ * default while a core is idle), the same with a worker reading (CONTXRAY_LOAD_THREADS=2), and
+ * without the shim (CONTXRAY_LOAD_SHIM=0, the default when every core is busy: batches decoded in
+ * JavaScript, a table function feeding DuckDB's parallel INSERT), against
  * DuckDB's own read_parquet of the same rows into the same kind of database (a file in a scratch
  * dir; the floor); then 100 captures of 100k events. Every measurement is its own process (peak
  * RSS is its own), rounds interleave the variants, and medians are compared. `--compare DIST` adds
@@ -36,8 +37,8 @@ function child(args: string[], env: Record<string, string> = {}, script = CHILD)
 async function shape(title: string, captures: string[], parquet: string, rounds: number, compare: string): Promise<void> {
   child(['to-parquet', parquet, ...captures]);
   const variants = [
-    { name: 'contxray (shim, default)', run: () => child(['contxray', ...captures]) },
-    { name: 'contxray, shim written by a worker', run: () => child(['contxray', ...captures], { CONTXRAY_LOAD_THREADS: '2' }) },
+    { name: 'contxray with the shim', run: () => child(['contxray', ...captures], { CONTXRAY_LOAD_SHIM: '1' }) },
+    { name: 'contxray, shim written by a worker', run: () => child(['contxray', ...captures], { CONTXRAY_LOAD_SHIM: '1', CONTXRAY_LOAD_THREADS: '2' }) },
     { name: 'contxray without the shim (previous design)', run: () => child(['contxray', ...captures], { CONTXRAY_LOAD_SHIM: '0' }) },
     { name: 'read_parquet (floor)', run: () => child(['parquet', parquet]) },
   ];

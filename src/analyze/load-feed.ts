@@ -283,6 +283,7 @@ const CLASSES: Record<string, new (code: string, message: string) => ContxrayErr
 
 /** A worker's error as the domain error it was, code and message intact. */
 function fromErrorMessage(e: ErrorMessage): Error {
+  if (e.code === 'shim-failed') return new ShimFailed(e.message); // its own class: the load is redone without the shim
   const Class = CLASSES[e.name];
   if (Class && e.code) return new Class(e.code, e.message);
   return new CaptureError('load-failed', `loading failed: ${e.message}`);
