@@ -1,8 +1,8 @@
 /**
  * Puts a load's decoded batches (load-part.ts messages, in file order) into the analysis
- * database, each row once, straight into its final table. With the Parquet shim (the default for
- * loads that are not small: loadShimmed below), the bulk kind arrives as shim files DuckDB reads on
- * its threads and everything else is appended. Without it:
+ * database, each row once, straight into its final table. With the Parquet shim (loadShimmed
+ * below; load.ts shimWanted says when), the bulk kind arrives as shim files DuckDB reads on its
+ * threads and everything else is appended. Without it:
  * - the bulk kind (`syscall` aggregates: most rows of any capture) streams into one
  *   `INSERT INTO ev_syscall SELECT * FROM <table function>`. DuckDB asks the table function for
  *   the next 2048 rows from its own threads, so the costly half of a load — DuckDB compressing and
@@ -72,12 +72,9 @@ export async function loadFed(instance: DuckDBInstance, conn: DuckDBConnection, 
       conn.registerTableFunction(feed.tableFunction(name));
       await conn.run('SET preserve_insertion_order = false');
       try {
-        try {
-          await conn.run(`INSERT INTO ev_${BULK_KIND} SELECT * FROM ${name}()`);
-        } catch (err) {
-          throw feed.failure ?? err;
-        }
-        if (feed.failure) throw feed.failure;
+        await conn.run(`INSERT INTO ev_${BULK_KIND} SELECT * FROM ${name}()`);
+      } catch (err) {
+        throw feed.failure ?? err;
       } finally {
         await conn.run('RESET preserve_insertion_order');
       }
@@ -120,7 +117,7 @@ async function loadShimmed(instance: DuckDBInstance, conn: DuckDBConnection, sou
           // Reading may run ahead of DuckDB by a file, not more: shim files are on disk, a capture's size each.
           if (pending > MAX_PENDING_SEGMENTS) await stored;
           await (source.ready ? source.ready() : new Promise(setImmediate));
-          feed.step(source.next());
+          feed.take(source.next());
         }
         await stored;
         ok = true;
@@ -227,12 +224,8 @@ class Feed {
     return n;
   }
 
-  /** One message, taken outside DuckDB's calls (loadShimmed). */
-  step(m: LoadMessage): void {
-    this.take(m);
-  }
-
-  private take(m: LoadMessage): void {
+  /** One message: inside DuckDB's calls (fill, drain), or outside them (loadShimmed). */
+  take(m: LoadMessage): void {
     if (m.type === 'batch') {
       const unit = this.units[m.unit]!;
       this.strings?.addAll(m.strings);
@@ -252,8 +245,7 @@ class Feed {
     } else if (m.type === 'shim') {
       if (!this.onSegment) throw new Error('a shim file in a load without the shim');
       this.onSegment({ path: m.path, rows: m.rows });
-    }
-    else if (m.type === 'unit') this.results.push(m.result);
+    } else if (m.type === 'unit') this.results.push(m.result);
     else if (m.type === 'done') this.finished = true;
     else throw fromErrorMessage(m.error);
   }
@@ -279,11 +271,12 @@ const CLASSES: Record<string, new (code: string, message: string) => ContxrayErr
   QueryError,
   SelectionError,
   RecorderError,
+  // a CaptureError coded 'shim-failed': load.ts redoes the load without the shim (isShimFailure)
+  ShimFailed: CaptureError,
 };
 
 /** A worker's error as the domain error it was, code and message intact. */
 function fromErrorMessage(e: ErrorMessage): Error {
-  if (e.code === 'shim-failed') return new ShimFailed(e.message); // its own class: the load is redone without the shim
   const Class = CLASSES[e.name];
   if (Class && e.code) return new Class(e.code, e.message);
   return new CaptureError('load-failed', `loading failed: ${e.message}`);

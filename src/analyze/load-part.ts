@@ -40,8 +40,9 @@ export type LoadMessage =
 
 /**
  * Reads and decodes `units` in order, numbering strings in `strings`; `own`: every buffer of a
- * batch may be transferred to another thread (decodeBatch). `shimPath`: the bulk kind's batches
- * that can be are written there, frames still compressed (load-shim.ts), instead of decoded.
+ * batch may be transferred to another thread (decodeBatch). `shimDir`: the bulk kind's batches
+ * that can be are written to shim files in that directory, frames still compressed
+ * (load-shim.ts), instead of decoded.
  * Synchronous, so it can run inside DuckDB's calls for rows; useZstd() must have been awaited.
  * Throws what reading throws.
  */

@@ -4,7 +4,7 @@
  * stores them: the bulk kind through DuckDB's threads, the rest by appenders).
  *
  * The bulk kind goes, frames still compressed, into Parquet shim files DuckDB reads itself
- * (load-shim.ts; CONTXRAY_LOAD_SHIM=0 turns that off); what is decoded is decoded on this thread,
+ * (load-shim.ts) while a core is idle (shimWanted); what is decoded is decoded on this thread,
  * or by a load worker running ahead (load-pipeline.ts) when asked for (CONTXRAY_LOAD_THREADS=2), or
  * without the shim on two cores with captures big enough to pay for it. Small loads are read ahead
  * and appended (readAhead).

@@ -69,9 +69,6 @@ function physicalOf(type: ShimField['type']): Physical {
   }
 }
 
-/** Bytes per value of a page's plain values (bool: bits, handled by the caller). */
-export const SHIM_WIDTH: Partial<Record<ShimField['type'], number>> = { timestamp: 8, u64: 8, i64: 8, u32: 4, dict: 4, i32: 4, u16: 4 };
-
 interface ChunkMeta {
   offset: number;
   codec: number;

@@ -13,10 +13,13 @@ import { existsSync, lstatSync, readFileSync, statSync, symlinkSync, writeFileSy
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { api } from '../../src/analyze/duckdb.js';
-import { ParquetShim, SHIM_WIDTH, type ShimField, type ShimPage } from '../../src/analyze/parquet-shim.js';
+import { ParquetShim, type ShimField, type ShimPage } from '../../src/analyze/parquet-shim.js';
 import { compressSync, useZstd } from '../../src/capture/zstd.js';
 import { requireOrSkip } from '../helpers/env.js';
 import { hasPyarrow, tempDir } from '../helpers/captures.js';
+
+/** Bytes per value of a page's plain values, by the Parquet physical type each shim type is written as (bool: bits). */
+const SHIM_WIDTH: Partial<Record<ShimField['type'], number>> = { timestamp: 8, u64: 8, i64: 8, u32: 4, dict: 4, i32: 4, u16: 4 };
 
 type ShimType = ShimField['type'];
 
@@ -147,6 +150,7 @@ test('a shim of frames and plain pages, every type and extreme value, 20 row gro
 
 const PYARROW_READ = `
 import sys, json, pyarrow as pa, pyarrow.parquet as pq
+
 f = pq.ParquetFile(sys.argv[1])
 t = f.read()
 out = {"types": [[x.name, str(x.type)] for x in t.schema], "groups": f.metadata.num_row_groups, "rows": []}
